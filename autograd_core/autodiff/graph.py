@@ -1,0 +1,108 @@
+"""Primitives and graph nodes.
+
+A :class:`Primitive` bundles a forward rule (on raw arrays, given the array module) with its
+derivative rules. Calling it on tensors runs the forward and, when recording and some input requires
+grad, attaches a :class:`Node` to the result. Derivative rules receive tensors and are written with
+engine ops, so every derivative is itself differentiable.
+
+Calling convention: tensor operands are positional (Python scalars allowed there: they are "weak" and
+never promote the dtype); everything static (axes, shapes, flags) is passed by keyword.
+"""
+from .. import backend
+from ..tensor import Tensor
+from .mode import GRAD_ENABLED
+
+_new = Tensor._make
+_CPU = backend.CPU
+
+
+class Node:
+    """How a tensor was made: the primitive, its operands and static parameters."""
+    __slots__ = ("prim", "args", "params")
+
+    def __init__(self, prim, args, params):
+        self.prim, self.args, self.params = prim, args, params
+
+    def __repr__(self):
+        return f"<Node {self.prim.name}>"
+
+
+class Primitive:
+    """An op with a forward rule and derivative rules, defined in one place.
+
+    ``fwd(xp, *arrays, **params) -> array``.
+    ``vjps``: one rule per operand, ``vjp_i(g, out, *args, **params) -> Tensor`` (the cotangent for
+    operand i; None means zero), or a single joint rule ``vjp(g, out, *args, **params) -> tuple``.
+    ``jvps``: optional, one rule per operand, ``jvp_i(t_i, out, *args, **params) -> Tensor``; operands
+    without a rule fall back to the double-VJP trick.
+    """
+    __slots__ = ("name", "fwd", "vjps", "vjp", "jvps", "differentiable", "doc")
+
+    def __init__(self, name, fwd, vjps=None, vjp=None, jvps=None, differentiable=True, doc=None):
+        self.name, self.fwd, self.vjps, self.vjp, self.jvps = name, fwd, vjps, vjp, jvps
+        self.differentiable = differentiable
+        self.doc = doc or (fwd.__doc__ if fwd is not None else None)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args, **params):
+        dev = None
+        needs_grad = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._device
+                if dev is None:
+                    dev = d
+                elif d is not dev:
+                    raise_device_mismatch(self.name, args)
+                arrays.append(a._data)
+                if a.requires_grad:
+                    needs_grad = True
+            else:
+                arrays.append(a)
+        if dev is None:
+            dev = _CPU
+        if dev.index and dev.kind == "cuda":
+            with dev.context():
+                out = self.fwd(dev.xp, *arrays, **params)
+        else:
+            out = self.fwd(dev.xp, *arrays, **params)
+        t = _new(out, dev)
+        if needs_grad and GRAD_ENABLED[0] and self.differentiable:
+            t.requires_grad = True
+            t._node = Node(self, args, params)
+        return t
+
+
+def raise_device_mismatch(name, args):
+    devs = [str(a._device) for a in args if isinstance(a, Tensor)]
+    first = devs[0]
+    other = next(d for d in devs if d != first)
+    raise RuntimeError(
+        f"{name}: operands are on different devices ({first} and {other}); "
+        f"move them to one device first, e.g. x.to('{first}')")
+
+
+REGISTRY = {}
+
+
+def primitive(name, fwd=None, *, vjps=None, vjp=None, jvps=None, differentiable=True, doc=None):
+    """Define and register a primitive (also usable as a decorator on the forward rule).
+
+    Example::
+
+        def _cube(xp, x):
+            return x * x * x
+        cube = ag.primitive("cube", _cube, vjps=[lambda g, out, x: g * 3 * x * x],
+                            jvps=[lambda t, out, x: t * 3 * x * x])
+    """
+    if fwd is None:
+        return lambda f: primitive(name, f, vjps=vjps, vjp=vjp, jvps=jvps,
+                                   differentiable=differentiable, doc=doc)
+    if name in REGISTRY:
+        raise ValueError(f"a primitive named {name!r} is already registered")
+    prim = Primitive(name, fwd, vjps=vjps, vjp=vjp, jvps=jvps, differentiable=differentiable, doc=doc)
+    REGISTRY[name] = prim
+    return prim

@@ -1,0 +1,132 @@
+"""Elementwise math with numpy-style call signatures (tensors, arrays or Python scalars)."""
+from .. import backend
+from ..primitives import elementwise as P
+from ._coerce import pair, as_tensor
+
+
+def _binary(prim):
+    def op(a, b):
+        a, b = pair(a, b)
+        return prim(a, b)
+    op.__name__ = prim.name
+    op.__doc__ = f"Elementwise {prim.name} with broadcasting (numpy semantics)."
+    return op
+
+
+add = _binary(P.add)
+subtract = sub = _binary(P.sub)
+multiply = mul = _binary(P.mul)
+divide = div = true_divide = _binary(P.div)
+power = pow = _binary(P.pow)
+maximum = _binary(P.maximum)
+minimum = _binary(P.minimum)
+equal = _binary(P.equal)
+not_equal = _binary(P.not_equal)
+less = _binary(P.less)
+less_equal = _binary(P.less_equal)
+greater = _binary(P.greater)
+greater_equal = _binary(P.greater_equal)
+logical_and = _binary(P.logical_and)
+logical_or = _binary(P.logical_or)
+
+
+def _unary(prim):
+    def op(x):
+        return prim(as_tensor(x))
+    op.__name__ = prim.name
+    op.__doc__ = f"Elementwise {prim.name}."
+    return op
+
+
+negative = neg = _unary(P.neg)
+exp = _unary(P.exp)
+expm1 = _unary(P.expm1)
+log = _unary(P.log)
+log1p = _unary(P.log1p)
+sqrt = _unary(P.sqrt)
+sin = _unary(P.sin)
+cos = _unary(P.cos)
+tanh = _unary(P.tanh)
+sigmoid = _unary(P.sigmoid)
+relu = _unary(P.relu)
+abs = absolute = _unary(P.abs)
+sign = _unary(P.sign)
+erf = _unary(P.erf)
+logical_not = _unary(P.logical_not)
+isnan = _unary(P.isnan)
+isfinite = _unary(P.isfinite)
+floor = _unary(P.floor)
+round = _unary(P.round)
+
+
+def square(x):
+    x = as_tensor(x)
+    return x * x
+
+
+def reciprocal(x):
+    return 1.0 / as_tensor(x)
+
+
+def log2(x):
+    return log(x) * (1.0 / 0.6931471805599453)
+
+
+def log10(x):
+    return log(x) * (1.0 / 2.302585092994046)
+
+
+def tan(x):
+    return sin(x) / cos(x)
+
+
+def _bound(v, name):
+    if v is None:
+        return None
+    if hasattr(v, "item") and getattr(v, "size", 1) == 1:
+        return v.item()
+    if isinstance(v, (int, float)):
+        return v
+    raise TypeError(f"clip: {name} must be a scalar, got {type(v).__name__}")
+
+
+def clip(x, a_min=None, a_max=None):
+    """Clip to [a_min, a_max] (scalar bounds); the gradient is 1 at the bounds."""
+    return P.clip(as_tensor(x), lo=_bound(a_min, "a_min"), hi=_bound(a_max, "a_max"))
+
+
+def where(condition, x, y):
+    """Pick ``x`` where ``condition`` holds, else ``y`` (broadcasting). A zero cotangent reaches the
+    branch that was not picked, so infs/NaNs there do not spoil the gradient."""
+    from ..tensor import Tensor
+    if not isinstance(condition, Tensor):
+        dev = x._device if isinstance(x, Tensor) else (y._device if isinstance(y, Tensor) else None)
+        condition = Tensor(condition, device=dev)
+    if condition._data.dtype != backend.bool_:
+        condition = condition != 0
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor) and not isinstance(x, (int, float)):
+        x = as_tensor(x, device=condition._device)
+    return P.where(condition, x, y)
+
+
+def cast(x, dtype):
+    """Cast to ``dtype`` (differentiable between float dtypes)."""
+    x = as_tensor(x)
+    dtype = backend.normalize_dtype(dtype)
+    if x._data.dtype == dtype:
+        return x
+    return P.cast(x, dtype=dtype)
+
+
+def to_device(x, device=None):
+    """Copy ``x`` to ``device``; differentiable (the gradient goes back to x's device)."""
+    from ..autodiff.graph import Node
+    from ..autodiff.mode import GRAD_ENABLED
+    from ..tensor import Tensor
+    dev = backend.device(device)
+    arr = P._to_device_fwd(None, x._data, device=dev)
+    out = Tensor._make(arr, dev)
+    if x.requires_grad and GRAD_ENABLED[0]:
+        out.requires_grad = True
+        out._node = Node(P.to_device, (x,), {"device": dev})
+    return out

@@ -1,0 +1,234 @@
+"""Elementwise primitives: unary and binary math, comparisons, where, clip, cast.
+
+Subgradient policy at kinks (one table, tested so that equivalent formulations agree):
+
+=====================  =========================================================
+op                     derivative at the kink
+=====================  =========================================================
+relu(x), x = 0         0
+abs(x), x = 0          0 (sign(0))
+maximum/minimum ties   split evenly: 0.5 to each operand
+max/min reductions     split evenly among all tied elements
+clip(x, lo, hi)        1 at x == lo or x == hi (gradient flows at the bounds)
+=====================  =========================================================
+
+Rules with a pole (div, log, log1p, sqrt, pow) treat a zero cotangent as a hard zero, so an inf or
+NaN in the branch of ``where`` that was not selected never turns into a NaN gradient.
+"""
+import numpy as np
+
+from ..autodiff.graph import primitive
+
+
+from ._lazy import O
+
+
+def _safe(g, value):
+    """``value`` where the cotangent is non-zero, else 0 (keeps 0 * inf from becoming NaN)."""
+    return O.where(g == 0, 0.0, value)
+
+
+# -- binary arithmetic -----------------------------------------------------------------------
+add = primitive(
+    "add", lambda xp, a, b: a + b,
+    vjps=[lambda g, out, a, b: g, lambda g, out, a, b: g],
+    jvps=[lambda t, out, a, b: t, lambda t, out, a, b: t])
+
+sub = primitive(
+    "sub", lambda xp, a, b: a - b,
+    vjps=[lambda g, out, a, b: g, lambda g, out, a, b: -g],
+    jvps=[lambda t, out, a, b: t, lambda t, out, a, b: -t])
+
+mul = primitive(
+    "mul", lambda xp, a, b: a * b,
+    vjps=[lambda g, out, a, b: g * b, lambda g, out, a, b: g * a],
+    jvps=[lambda t, out, a, b: t * b, lambda t, out, a, b: t * a])
+
+div = primitive(
+    "div", lambda xp, a, b: a / b,
+    vjps=[lambda g, out, a, b: _safe(g, g / b), lambda g, out, a, b: _safe(g, -g * out / b)],
+    jvps=[lambda t, out, a, b: t / b, lambda t, out, a, b: -t * out / b])
+
+
+def _pow_vjp_base(g, out, a, b):
+    return _safe(g, g * b * a ** (b - 1))
+
+
+def _pow_vjp_exp(g, out, a, b):
+    # d/db a**b = out * log(a); defined as 0 where a == 0 (the limit for b > 0)
+    safe_log = O.log(O.where(a == 0, 1.0, a))
+    return _safe(g, g * out * safe_log)
+
+
+pow = primitive(
+    "pow", lambda xp, a, b: a ** b,
+    vjps=[_pow_vjp_base, _pow_vjp_exp],
+    jvps=[lambda t, out, a, b: t * b * a ** (b - 1),
+          lambda t, out, a, b: t * out * O.log(O.where(a == 0, 1.0, a))])
+
+
+def _split_tie(g, a, b, pick_a):
+    """Cotangent for operand a of maximum/minimum: 1 where a wins, 0.5 at ties."""
+    weight = O.where(a == b, 0.5, O.where(pick_a, 1.0, 0.0))
+    return g * weight
+
+
+maximum = primitive(
+    "maximum", lambda xp, a, b: xp.maximum(a, b),
+    vjps=[lambda g, out, a, b: _split_tie(g, a, b, a > b),
+          lambda g, out, a, b: _split_tie(g, b, a, b > a)],
+    jvps=[lambda t, out, a, b: _split_tie(t, a, b, a > b),
+          lambda t, out, a, b: _split_tie(t, b, a, b > a)])
+
+minimum = primitive(
+    "minimum", lambda xp, a, b: xp.minimum(a, b),
+    vjps=[lambda g, out, a, b: _split_tie(g, a, b, a < b),
+          lambda g, out, a, b: _split_tie(g, b, a, b < a)],
+    jvps=[lambda t, out, a, b: _split_tie(t, a, b, a < b),
+          lambda t, out, a, b: _split_tie(t, b, a, b < a)])
+
+# -- unary math ------------------------------------------------------------------------------
+neg = primitive("neg", lambda xp, x: -x,
+                vjps=[lambda g, out, x: -g], jvps=[lambda t, out, x: -t])
+
+exp = primitive("exp", lambda xp, x: xp.exp(x),
+                vjps=[lambda g, out, x: g * out], jvps=[lambda t, out, x: t * out])
+
+log = primitive("log", lambda xp, x: xp.log(x),
+                vjps=[lambda g, out, x: _safe(g, g / x)], jvps=[lambda t, out, x: t / x])
+
+log1p = primitive("log1p", lambda xp, x: xp.log1p(x),
+                  vjps=[lambda g, out, x: _safe(g, g / (1 + x))],
+                  jvps=[lambda t, out, x: t / (1 + x)])
+
+expm1 = primitive("expm1", lambda xp, x: xp.expm1(x),
+                  vjps=[lambda g, out, x: g * (out + 1)], jvps=[lambda t, out, x: t * (out + 1)])
+
+sqrt = primitive("sqrt", lambda xp, x: xp.sqrt(x),
+                 vjps=[lambda g, out, x: _safe(g, g * 0.5 / out)],
+                 jvps=[lambda t, out, x: t * 0.5 / out])
+
+sin = primitive("sin", lambda xp, x: xp.sin(x),
+                vjps=[lambda g, out, x: g * O.cos(x)], jvps=[lambda t, out, x: t * O.cos(x)])
+
+cos = primitive("cos", lambda xp, x: xp.cos(x),
+                vjps=[lambda g, out, x: -g * O.sin(x)], jvps=[lambda t, out, x: -t * O.sin(x)])
+
+tanh = primitive("tanh", lambda xp, x: xp.tanh(x),
+                 vjps=[lambda g, out, x: g * (1 - out * out)],
+                 jvps=[lambda t, out, x: t * (1 - out * out)])
+
+
+def _sigmoid(xp, x):
+    # stable for both signs: exp never overflows
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = primitive("sigmoid", _sigmoid,
+                    vjps=[lambda g, out, x: g * (out * (1 - out))],
+                    jvps=[lambda t, out, x: t * (out * (1 - out))])
+
+relu = primitive("relu", lambda xp, x: xp.maximum(x, 0),
+                 vjps=[lambda g, out, x: g * (x > 0)], jvps=[lambda t, out, x: t * (x > 0)])
+
+abs = primitive("abs", lambda xp, x: xp.abs(x),
+                vjps=[lambda g, out, x: g * O.sign(x)], jvps=[lambda t, out, x: t * O.sign(x)])
+
+sign = primitive("sign", lambda xp, x: xp.sign(x), differentiable=False)
+
+
+def _erf(xp, x):
+    """erf to ~1e-7 absolute error (Abramowitz & Stegun 7.1.26 is too coarse; this uses a
+    rational approximation valid on the whole line)."""
+    # W. J. Cody's erf via erfc for |x| large is overkill at float32; use the Numerical Recipes
+    # erfc Chebyshev fit (fractional error < 1.2e-7).
+    z = xp.abs(x).astype(np.float64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    erfc = t * xp.exp(poly)
+    return xp.where(x >= 0, 1 - erfc, erfc - 1).astype(x.dtype, copy=False)
+
+
+erf = primitive("erf", _erf,
+                vjps=[lambda g, out, x: g * (2 / np.sqrt(np.pi)) * O.exp(-x * x)],
+                jvps=[lambda t, out, x: t * (2 / np.sqrt(np.pi)) * O.exp(-x * x)])
+
+
+def _clip_mask(x, lo, hi):
+    mask = None
+    if lo is not None:
+        mask = x >= lo
+    if hi is not None:
+        upper = x <= hi
+        mask = upper if mask is None else O.logical_and(mask, upper)
+    return mask
+
+
+def _clip_fwd(xp, x, lo=None, hi=None):
+    return xp.clip(x, lo, hi) if (lo is not None or hi is not None) else x.copy()
+
+
+def _clip_rule(g, out, x, lo=None, hi=None):
+    mask = _clip_mask(x, lo, hi)
+    return g if mask is None else g * mask
+
+
+clip = primitive("clip", _clip_fwd, vjps=[_clip_rule], jvps=[_clip_rule],
+                 doc="Clip to [lo, hi] (static bounds); the gradient is 1 at the bounds.")
+
+
+def _where_fwd(xp, cond, a, b):
+    return xp.where(cond, a, b)
+
+
+where = primitive(
+    "where", _where_fwd,
+    vjps=[None,
+          lambda g, out, c, a, b: O.where(c, g, 0.0),
+          lambda g, out, c, a, b: O.where(c, 0.0, g)],
+    jvps=[None,
+          lambda t, out, c, a, b: O.where(c, t, 0.0),
+          lambda t, out, c, a, b: O.where(c, 0.0, t)])
+
+
+def _cast_fwd(xp, x, dtype=None):
+    return x.astype(dtype)
+
+
+cast = primitive(
+    "cast", _cast_fwd,
+    vjps=[lambda g, out, x, dtype=None: g.astype(x.dtype) if x.dtype.kind == "f" else None],
+    jvps=[lambda t, out, x, dtype=None: t.astype(dtype)])
+
+
+def _to_device_fwd(xp, x, device=None):
+    arr = device.asarray(x)
+    if arr is x:
+        arr = x.copy()
+    return arr
+
+
+def _to_device_vjp(g, out, x, device=None):
+    return g.to(x.device)
+
+
+to_device = primitive("to_device", _to_device_fwd, vjps=[_to_device_vjp],
+                      jvps=[lambda t, out, x, device=None: t.to(device)])
+
+# -- comparisons and logic (no gradient) -----------------------------------------------------
+equal = primitive("equal", lambda xp, a, b: a == b, differentiable=False)
+not_equal = primitive("not_equal", lambda xp, a, b: a != b, differentiable=False)
+less = primitive("less", lambda xp, a, b: a < b, differentiable=False)
+less_equal = primitive("less_equal", lambda xp, a, b: a <= b, differentiable=False)
+greater = primitive("greater", lambda xp, a, b: a > b, differentiable=False)
+greater_equal = primitive("greater_equal", lambda xp, a, b: a >= b, differentiable=False)
+logical_and = primitive("logical_and", lambda xp, a, b: xp.logical_and(a, b), differentiable=False)
+logical_or = primitive("logical_or", lambda xp, a, b: xp.logical_or(a, b), differentiable=False)
+logical_not = primitive("logical_not", lambda xp, a: xp.logical_not(a), differentiable=False)
+isnan = primitive("isnan", lambda xp, a: xp.isnan(a), differentiable=False)
+isfinite = primitive("isfinite", lambda xp, a: xp.isfinite(a), differentiable=False)
+floor = primitive("floor", lambda xp, a: xp.floor(a), differentiable=False)
+round = primitive("round", lambda xp, a: xp.round(a), differentiable=False)

@@ -1,0 +1,36 @@
+"""matmul with numpy semantics: batch dimensions broadcast, 1-D operands are promoted and the added
+axis removed again. The engine sums batch-broadcast cotangents back to each operand's shape."""
+from ..autodiff.graph import primitive
+from ._lazy import O
+
+
+def _matmul_fwd(xp, a, b):
+    return xp.matmul(a, b)
+
+
+def _mT(x):
+    return O.swapaxes(x, -1, -2)
+
+
+def _vjp_a(g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return O.expand_dims(g, -1) * b
+    if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+        return O.matmul(b, O.expand_dims(g, -1))[..., 0]
+    return O.matmul(g, _mT(b))
+
+
+def _vjp_b(g, out, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:  # (k,) @ (..., k, m)
+        return O.expand_dims(a, -1) * O.expand_dims(g, -2)
+    if b.ndim == 1:  # (..., n, k) @ (k,)
+        return O.matmul(_mT(a), O.expand_dims(g, -1))[..., 0]
+    return O.matmul(_mT(a), g)
+
+
+matmul = primitive("matmul", _matmul_fwd, vjps=[_vjp_a, _vjp_b],
+                   jvps=[lambda t, out, a, b: O.matmul(t, b), lambda t, out, a, b: O.matmul(a, t)])

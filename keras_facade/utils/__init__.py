@@ -1,0 +1,24 @@
+"""``keras.utils``: one-hot encoding, ``Sequence``, ``get_file`` and ``plot_model``.
+
+Keras 2 submodule paths (``keras.utils.np_utils``, ``.data_utils``, ``.vis_utils``)
+are kept; ``pad_sequences`` (Keras 3 location) is loaded on first use.
+"""
+
+import importlib
+
+from . import data_utils, np_utils, vis_utils
+from .data_utils import Sequence, get_file, validate_file
+from .np_utils import normalize, to_categorical
+from .vis_utils import model_to_dot, plot_model
+
+PyDataset = Sequence
+
+__all__ = ["Sequence", "PyDataset", "get_file", "validate_file", "normalize", "to_categorical",
+           "plot_model", "model_to_dot", "pad_sequences"]
+
+
+def __getattr__(name):
+    # Imported lazily: preprocessing.sequence itself imports this package.
+    if name == "pad_sequences":
+        return importlib.import_module("keras_facade.preprocessing.sequence").pad_sequences
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
