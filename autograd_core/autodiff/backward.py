@@ -80,7 +80,9 @@ def run_backward(roots, cotangents, retain_graph=False, create_graph=False, inpu
     prev_mode = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = create_graph
     try:
-        for t in order:
+        for idx in range(len(order)):
+            t = order[idx]
+            order[idx] = None  # let intermediates go as soon as they are done
             key = id(t)
             g = grads.pop(key, None)
             if g is None:
@@ -104,19 +106,23 @@ def run_backward(roots, cotangents, retain_graph=False, create_graph=False, inpu
             if args is None:
                 raise _released(t)
             prim = node.prim
+            params = node.params
+            joint = None
             if prim.vjp is not None:
-                joint = prim.vjp(g, t, *args, **node.params)
+                joint = prim.vjp(g, t, *args, **params)
                 if not isinstance(joint, tuple):
                     joint = (joint,)
-            else:
-                joint = None
-            for i, a in enumerate(args):
-                if not (isinstance(a, Tensor) and a.requires_grad):
+            i = -1
+            for a in args:
+                i += 1
+                if not (a.__class__ is Tensor or isinstance(a, Tensor)) or not a.requires_grad:
                     continue
-                gi = joint[i] if joint is not None else prim.vjps[i](g, t, *args, **node.params)
+                gi = joint[i] if joint is not None else prim.vjps[i](g, t, *args, **params)
                 if gi is None:
                     continue
-                gi = _fit(gi, a)
+                if gi.__class__ is not Tensor or gi._data.shape != a._data.shape \
+                        or gi._data.dtype != a._data.dtype:
+                    gi = _fit(gi, a)
                 k = id(a)
                 prev = grads.get(k)
                 grads[k] = gi if prev is None else prev + gi

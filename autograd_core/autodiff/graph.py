@@ -47,23 +47,28 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **params):
-        dev = None
-        needs_grad = False
-        arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                d = a._device
-                if dev is None:
-                    dev = d
-                elif d is not dev:
+        # Hot path: kept flat on purpose (every op of every model goes through here).
+        if len(args) == 2:
+            a, b = args
+            if a.__class__ is Tensor and b.__class__ is Tensor:
+                dev = a._device
+                if b._device is not dev:
                     raise_device_mismatch(self.name, args)
-                arrays.append(a._data)
-                if a.requires_grad:
-                    needs_grad = True
+                needs_grad = a.requires_grad or b.requires_grad
+                arrays = (a._data, b._data)
+            elif a.__class__ is Tensor and not isinstance(b, Tensor):
+                dev = a._device
+                needs_grad = a.requires_grad
+                arrays = (a._data, b)
             else:
-                arrays.append(a)
-        if dev is None:
-            dev = _CPU
+                dev, needs_grad, arrays = _scan(self.name, args)
+        elif len(args) == 1 and args[0].__class__ is Tensor:
+            a = args[0]
+            dev = a._device
+            needs_grad = a.requires_grad
+            arrays = (a._data,)
+        else:
+            dev, needs_grad, arrays = _scan(self.name, args)
         if dev.index and dev.kind == "cuda":
             with dev.context():
                 out = self.fwd(dev.xp, *arrays, **params)
@@ -74,6 +79,26 @@ class Primitive:
             t.requires_grad = True
             t._node = Node(self, args, params)
         return t
+
+
+def _scan(name, args):
+    """Device, whether any operand requires grad, and the raw operands (general case)."""
+    dev = None
+    needs_grad = False
+    arrays = []
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._device
+            if dev is None:
+                dev = d
+            elif d is not dev:
+                raise_device_mismatch(name, args)
+            arrays.append(a._data)
+            if a.requires_grad:
+                needs_grad = True
+        else:
+            arrays.append(a)
+    return dev or _CPU, needs_grad, arrays
 
 
 def raise_device_mismatch(name, args):

@@ -24,10 +24,15 @@ from ._coerce import coerce as _coerce
 def _install_operators():
     def binary(prim):
         def op(a, b):
-            if b.__class__ is not Tensor:
-                if b is None:
+            cls = b.__class__
+            if cls is not Tensor:
+                if cls is float:
+                    if a._data.dtype.kind not in "fc":
+                        a = a.astype("float32")
+                elif b is None:
                     return NotImplemented
-                a, b = _coerce(a, b)
+                elif cls is not int:
+                    a, b = _coerce(a, b)
             return prim(a, b)
 
         def rop(a, b):
