@@ -204,7 +204,8 @@ def getitem(x, key):
 
 def index_add(src, shape=None, key=None):
     """Zeros of ``shape`` with ``src`` added at ``key`` (repeated indices accumulate)."""
-    return I.index_add(src, shape=tuple(shape), key=key)
+    src = as_tensor(src)
+    return I.index_add(src, shape=tuple(shape), key=normalize_key(key, src._device))
 
 
 def repeat(x, repeats, axis=None):

@@ -3,6 +3,10 @@
 ``axis`` is None, an int or a tuple (negatives allowed); ``keepdims`` as in numpy. Ties in max/min
 split the gradient evenly among the tied elements (see the policy table in ``elementwise``).
 """
+import builtins
+
+import numpy as np
+
 from ..autodiff.graph import primitive
 from ._lazy import O
 
@@ -16,7 +20,7 @@ def norm_axes(axis, ndim):
     out = []
     for a in axis:
         a = int(a)
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):  # this module's max is the primitive
             raise ValueError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
         out.append(a % ndim if ndim else 0)
     return tuple(sorted(set(out)))
@@ -66,18 +70,44 @@ min = primitive("min", lambda xp, x, axis=None, keepdims=False: xp.min(x, axis=a
                 vjps=[_chooser_rule], jvps=[_chooser_jvp])
 
 
+def _exclusive_cumprod(v):
+    """Along the last axis: the product of the entries before each one (a log-depth scan with
+    multiplications only, so it is exact with zeros and differentiable to any order)."""
+    n = v.shape[-1]
+    lead = ((0, 0),) * (v.ndim - 1)
+    acc = O.pad(v[..., :-1], lead + ((1, 0),), value=1.0)
+    shift = 1
+    while shift < n:
+        acc = acc * O.pad(acc[..., :-shift], lead + ((shift, 0),), value=1.0)
+        shift *= 2
+    return acc
+
+
+def _others(x, axis):
+    """For each entry of x, the product of the other entries of its reduction group."""
+    axes = norm_axes(axis, x.ndim)
+    if x.size == 0 or not axes:
+        return O.ones_like(x)
+    keep = [i for i in range(x.ndim) if i not in axes]
+    perm = tuple(keep + list(axes))
+    xt = O.transpose(x, perm)
+    flat = O.reshape(xt, tuple(x.shape[i] for i in keep) + (-1,))
+    left = _exclusive_cumprod(flat)
+    right = O.flip(_exclusive_cumprod(O.flip(flat, -1)), -1)
+    return O.transpose(O.reshape(left * right, xt.shape), tuple(np.argsort(perm)))
+
+
 def _prod_vjp(g, out, x, axis=None, keepdims=False):
-    """d prod / d x_i = product of the other elements, exact also when x holds zeros."""
-    zero = x == 0
-    nzeros = O.sum(zero.astype(x.dtype), axis=axis, keepdims=True)
-    prod_nonzero = O.prod(O.where(zero, 1.0, x), axis=axis, keepdims=True)
-    others = O.where(nzeros == 0, prod_nonzero / O.where(zero, 1.0, x),
-                     O.where(O.logical_and(zero, nzeros == 1), prod_nonzero, 0.0))
-    return _expand(g, x, axis, keepdims) * others
+    """d prod / d x_i = product of the other entries (exact with zeros, differentiable again)."""
+    return _expand(g, x, axis, keepdims) * _others(x, axis)
+
+
+def _prod_jvp(t, out, x, axis=None, keepdims=False):
+    return O.sum(t * _others(x, axis), axis=axis, keepdims=keepdims)
 
 
 prod = primitive("prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims),
-                 vjps=[_prod_vjp])
+                 vjps=[_prod_vjp], jvps=[_prod_jvp])
 
 
 def _cumsum_vjp(g, out, x, axis=None):

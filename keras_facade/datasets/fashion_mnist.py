@@ -11,16 +11,21 @@ import numpy as np
 from keras_facade.utils.data_utils import get_file
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-FILE_HASHES = {
-    "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-    "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-    "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-    "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+CACHE_SUBDIR = os.path.join("datasets", "fashion-mnist")
+FILE_HASHES = {  # sha256
+    "train-labels-idx1-ubyte.gz":
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    "train-images-idx3-ubyte.gz":
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    "t10k-labels-idx1-ubyte.gz":
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    "t10k-images-idx3-ubyte.gz":
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
 }
 
 
 def _read_idx(fname, header_bytes):
-    path = get_file(fname, origin=BASE_URL + fname, cache_subdir=os.path.join("datasets", "fashion-mnist"),
+    path = get_file(fname, origin=BASE_URL + fname, cache_subdir=CACHE_SUBDIR,
                     file_hash=FILE_HASHES[fname])
     with gzip.open(path, "rb") as handle:
         return np.frombuffer(handle.read(), np.uint8, offset=header_bytes)
@@ -33,5 +38,5 @@ def _split(prefix):
 
 
 def load_data():
-    """Return ``(x_train, y_train), (x_test, y_test)``: uint8 ``(n, 28, 28)`` images, uint8 labels."""
+    """Return ``(x_train, y_train), (x_test, y_test)``: uint8 images (n, 28, 28), uint8 labels."""
     return _split("train"), _split("t10k")

@@ -44,7 +44,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         raise ValueError("`sequences` must be iterable.")
     for name, option in (("padding", padding), ("truncating", truncating)):
         if option not in ("pre", "post"):
-            raise ValueError(f'{name.capitalize()} type "{option}" not understood; use "pre" or "post".')
+            raise ValueError(f'{name.capitalize()} type "{option}" not understood; '
+                             'use "pre" or "post".')
     lengths, sample_shape = _sample_shape(sequences)
     if maxlen is None:
         maxlen = max(lengths, default=0)
@@ -110,9 +111,9 @@ class TimeseriesGenerator(Sequence):
         self.shuffle, self.reverse, self.batch_size = shuffle, reverse, batch_size
         self._first_index = start_index
         if self.start_index > self.end_index:
-            raise ValueError(f"`start_index+length={self.start_index} > end_index={self.end_index}` "
-                             "is disallowed, as no part of the sequence would be left to be used "
-                             "as current step.")
+            raise ValueError(f"`start_index+length={self.start_index} > "
+                             f"end_index={self.end_index}` is disallowed, as no part of the "
+                             "sequence would be left to be used as current step.")
 
     def __len__(self):
         span = self.batch_size * self.stride
@@ -150,7 +151,8 @@ class TimeseriesGenerator(Sequence):
 
     def to_json(self, **kwargs):
         """JSON string ``{"class_name": "TimeseriesGenerator", "config": get_config()}``."""
-        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+        config = {"class_name": type(self).__name__, "config": self.get_config()}
+        return json.dumps(config, **kwargs)
 
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ __all__ = ["text_to_word_sequence", "one_hot", "hashing_trick", "Tokenizer",
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _MODES = ("binary", "count", "tfidf", "freq")
+_TABLES = ("word_counts", "word_docs", "index_docs", "index_word", "word_index")
 
 
 def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
@@ -101,7 +102,7 @@ class Tokenizer:
             self.index_docs[self.word_index[word]] = count
 
     def fit_on_texts(self, texts):
-        """Count words (``word_counts``, ``word_docs``, ``document_count``) and rebuild the index."""
+        """Update ``word_counts``, ``word_docs`` and ``document_count``; rebuild the index."""
         for text in texts:
             self.document_count += 1
             tokens = self._tokens(text)
@@ -168,7 +169,8 @@ class Tokenizer:
             return self.num_words
         if self.word_index:
             return len(self.word_index) + 1
-        raise ValueError("Specify a dimension (`num_words` argument), or fit on some text data first.")
+        raise ValueError("Specify a dimension (`num_words` argument), "
+                         "or fit on some text data first.")
 
     def _cell(self, mode, index, count, length):
         if mode == "binary":
@@ -206,22 +208,21 @@ class Tokenizer:
     # -- serialization -------------------------------------------------------
     def get_config(self):
         """Settings plus the vocabulary tables, each table as a JSON string (like Keras)."""
-        tables = {name: json.dumps(getattr(self, name))
-                  for name in ("word_counts", "word_docs", "index_docs", "index_word", "word_index")}
+        tables = {name: json.dumps(getattr(self, name)) for name in _TABLES}
         return {"num_words": self.num_words, "filters": self.filters, "lower": self.lower,
                 "split": self.split, "char_level": self.char_level, "oov_token": self.oov_token,
                 "document_count": self.document_count, **tables}
 
     def to_json(self, **kwargs):
         """JSON string ``{"class_name": "Tokenizer", "config": get_config()}``."""
-        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+        config = {"class_name": type(self).__name__, "config": self.get_config()}
+        return json.dumps(config, **kwargs)
 
 
 def tokenizer_from_json(json_string):
     """Rebuild a ``Tokenizer`` from ``Tokenizer.to_json()`` output."""
     config = dict(json.loads(json_string)["config"])
-    tables = {name: json.loads(config.pop(name))
-              for name in ("word_counts", "word_docs", "index_docs", "index_word", "word_index")}
+    tables = {name: json.loads(config.pop(name)) for name in _TABLES}
     tokenizer = Tokenizer(**config)
     tokenizer.word_counts = OrderedDict(tables["word_counts"])
     tokenizer.word_docs = defaultdict(int, tables["word_docs"])

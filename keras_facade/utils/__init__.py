@@ -13,8 +13,9 @@ from .vis_utils import model_to_dot, plot_model
 
 PyDataset = Sequence
 
-__all__ = ["Sequence", "PyDataset", "get_file", "validate_file", "normalize", "to_categorical",
-           "plot_model", "model_to_dot", "pad_sequences"]
+__all__ = ["data_utils", "np_utils", "vis_utils", "Sequence", "PyDataset", "get_file",
+           "validate_file", "normalize", "to_categorical", "plot_model", "model_to_dot",
+           "pad_sequences"]
 
 
 def __getattr__(name):

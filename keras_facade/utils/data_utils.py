@@ -225,7 +225,8 @@ def _check_tar_members(archive, root):
             raise ValueError(f"Refusing to extract {member.name!r}: it points outside {root}.")
         if member.issym() or member.islnk():
             base = os.path.dirname(member.name) if member.issym() else ""
-            if os.path.isabs(member.linkname) or not _inside(root, os.path.join(base, member.linkname)):
+            target = os.path.join(base, member.linkname)
+            if os.path.isabs(member.linkname) or not _inside(root, target):
                 raise ValueError(f"Refusing to extract link {member.name!r} -> "
                                  f"{member.linkname!r}: it points outside {root}.")
         elif not (member.isfile() or member.isdir()):

@@ -36,7 +36,7 @@ def _is_nested(layer):
 
 
 def _layer_graph(model, expand_nested, prefix=""):
-    """Return ``(nodes, edges)``: ``nodes`` = ordered ``[(node_id, layer)]``, ``edges`` = id pairs."""
+    """``(nodes, edges)``: ordered ``[(node_id, layer)]`` and ``(src_id, dst_id)`` pairs."""
     nodes, edges, entries, exits = [], [], {}, {}
     for layer in model.layers:
         node_id = prefix + layer.name
@@ -150,18 +150,18 @@ def _layout(order, rank, sizes, rankdir, gap):
     vertical = rankdir in ("TB", "BT")
     levels = sorted(set(rank.values()), reverse=rankdir in ("BT", "RL"))
     groups = [[n for n in order if rank[n] == level] for level in levels]
-    along = lambda n: sizes[n][1] if vertical else sizes[n][0]    # noqa: E731 - size across ranks
-    across = lambda n: sizes[n][0] if vertical else sizes[n][1]   # noqa: E731 - size within a rank
-    widths = [sum(across(n) for n in g) + gap * (len(g) - 1) for g in groups]
+    # (extent within a rank, extent across ranks) of each box
+    dims = {n: sizes[n] if vertical else sizes[n][::-1] for n in order}
+    widths = [sum(dims[n][0] for n in g) + gap * (len(g) - 1) for g in groups]
     total_across = max(widths) + 2 * gap
     centres, pos = {}, gap
     for group, width in zip(groups, widths):
-        depth = max(along(n) for n in group)
+        depth = max(dims[n][1] for n in group)
         cursor = (total_across - width) / 2
         for n in group:
-            a, b = cursor + across(n) / 2, pos + depth / 2
+            a, b = cursor + dims[n][0] / 2, pos + depth / 2
             centres[n] = (a, b) if vertical else (b, a)
-            cursor += across(n) + gap
+            cursor += dims[n][0] + gap
         pos += depth + gap * 2
     extent = (total_across, pos - gap) if vertical else (pos - gap, total_across)
     return centres, tuple(int(math.ceil(v)) for v in extent)
@@ -232,7 +232,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_layer_names=T
         return None
     image_format = Image.registered_extensions().get(extension)
     if image_format is None:
-        raise ValueError(f"Cannot tell the image format of {to_file!r}; use .png, .jpg, .pdf or .dot.")
+        raise ValueError(f"Cannot tell the image format of {to_file!r}; "
+                         "use .png, .jpg, .pdf or .dot.")
     nodes, edges = _layer_graph(model, expand_nested)
     if not nodes:
         raise ValueError("The model has no layers to plot.")

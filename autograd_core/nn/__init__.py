@@ -1,0 +1,20 @@
+"""Network primitives: convolution, pooling, dropout, embedding, losses, activations,
+normalization pieces and recurrent steps.
+
+Layouts are channels-last with Keras kernel layouts: conv2d x (N, H, W, C), w (kh, kw, in, out);
+conv2d_transpose w (kh, kw, out, in); conv1d x (N, L, C), w (k, in, out). Zero padding and cropping
+of images are ``autograd_core.pad`` and indexing; global pooling is also a plain ``max``/``mean``
+over the spatial axes.
+"""
+from .activations import (relu, relu6, leaky_relu, elu, selu, gelu, silu, swish, softplus,  # noqa: F401
+                          softsign, hard_sigmoid, hard_sigmoid_keras2, hard_silu, exponential, mish,
+                          log_sigmoid, sigmoid, tanh, softmax, log_softmax, linear)
+from .conv import conv1d, conv2d, conv2d_transpose  # noqa: F401
+from .dropout import dropout  # noqa: F401
+from .embedding import embedding  # noqa: F401
+from .losses import (binary_crossentropy, categorical_crossentropy,  # noqa: F401
+                     sparse_categorical_crossentropy, sigmoid_cross_entropy)
+from .normalization import moments, batch_norm, layer_norm  # noqa: F401
+from .pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, global_max_pool,  # noqa: F401
+                      global_avg_pool, upsampling2d)
+from .recurrent import simple_rnn_step, lstm_step, gru_step  # noqa: F401

@@ -1,0 +1,122 @@
+"""Convolutions, channels-last with Keras kernel layouts.
+
+``conv2d``: x (N, H, W, Cin), w (kh, kw, Cin, Cout). ``conv1d``: x (N, L, Cin), w (k, Cin, Cout).
+``conv2d_transpose``: x (N, H, W, Cin), w (kh, kw, Cout, Cin). 'same' padding follows TensorFlow
+(the odd pixel goes after); 'causal' (1-D) pads (k-1)*dilation on the left.
+"""
+from ..ops import reshape
+from ..ops._coerce import as_tensor
+from ..primitives import windows as W
+from ._geometry import as_pair, as_single, check_padding, check_positive, resolve
+
+
+def _check_operands(op, x, w, rank, in_axis):
+    if x.ndim != rank + 2:
+        raise ValueError(f"{op}: input must have rank {rank + 2} (batch, {rank} spatial, channels), "
+                         f"got shape {x.shape}")
+    if w.ndim != rank + 2:
+        raise ValueError(f"{op}: kernel must have rank {rank + 2}, got shape {w.shape}")
+    if w.shape[in_axis] != x.shape[-1]:
+        raise ValueError(f"{op}: input has {x.shape[-1]} channels but the kernel {w.shape} expects "
+                         f"{w.shape[in_axis]} (input shape {x.shape})")
+
+
+def _check_bias(op, b, channels):
+    if b is not None and tuple(b.shape) != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(b.shape)}")
+
+
+def _conv(op, x, w, b, strides, dilation, padding, allowed):
+    """Shared body of conv1d/conv2d on 4-D operands (conv1d passes H = 1)."""
+    padding = check_padding(padding, allowed, op)
+    check_positive(strides, "strides", op)
+    check_positive(dilation, "dilation", op)
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError(f"{op}: dilation {dilation} together with strides {strides} > 1 is not "
+                         f"supported (input {x.shape}, kernel {w.shape})")
+    shapes = f"input {x.shape}, kernel {w.shape}, strides {strides}"
+    pads, _ = resolve(x.shape[1:3], w.shape[:2], strides, dilation, padding, op, shapes)
+    args = (x, w) if b is None else (x, w, b)
+    return W.conv2d(*args, strides=strides, dilation=dilation, pads=pads)
+
+
+def conv2d(x, w, b=None, stride=1, padding="valid", dilation=1):
+    """2-D convolution (cross-correlation, as Keras): x (N, H, W, Cin), w (kh, kw, Cin, Cout),
+    optional bias (Cout,); ``stride``/``dilation`` an int or a pair; padding 'valid' or 'same'."""
+    x, w = as_tensor(x), as_tensor(w)
+    b = None if b is None else as_tensor(b)
+    _check_operands("conv2d", x, w, 2, 2)
+    _check_bias("conv2d", b, w.shape[3])
+    return _conv("conv2d", x, w, b, as_pair(stride, "stride", "conv2d"),
+                 as_pair(dilation, "dilation", "conv2d"), padding, ("valid", "same"))
+
+
+def conv1d(x, w, b=None, stride=1, padding="valid", dilation=1):
+    """1-D convolution: x (N, L, Cin), w (k, Cin, Cout); padding 'valid', 'same' or 'causal'."""
+    x, w = as_tensor(x), as_tensor(w)
+    b = None if b is None else as_tensor(b)
+    _check_operands("conv1d", x, w, 1, 1)
+    _check_bias("conv1d", b, w.shape[2])
+    s = as_single(stride, "stride", "conv1d")
+    d = as_single(dilation, "dilation", "conv1d")
+    n, length, c = x.shape
+    x4 = reshape(x, (n, 1, length, c))
+    w4 = reshape(w, (1,) + w.shape)
+    padding = check_padding(padding, ("valid", "same", "causal"), "conv1d")
+    if padding == "causal":
+        check_positive((s,), "strides", "conv1d")
+        check_positive((d,), "dilation", "conv1d")
+        lead = (w.shape[0] - 1) * d
+        args = (x4, w4) if b is None else (x4, w4, b)
+        y = W.conv2d(*args, strides=(1, s), dilation=(1, d), pads=((0, 0), (lead, 0)))
+    else:
+        y = _conv("conv1d", x4, w4, b, (1, s), (1, d), padding, ("valid", "same"))
+    return reshape(y, (n,) + y.shape[2:])
+
+
+def _transpose_pads(k, s, d, padding, output_padding):
+    """Pads (before, after) of the forward conv whose input gradient is this transposed conv
+    (negative: a crop), from the Keras/TensorFlow rule for the transposed output size."""
+    span = (k - 1) * d + 1
+    if padding == "valid":
+        extra = max(span, s) - span if output_padding is None else output_padding
+        left, right = span - 1, span - 1 + extra
+    else:
+        total = s + span - 2 if output_padding is None else span + span % 2 - 2 + output_padding
+        left = min(total // 2 + total % 2, span - 1)
+        right = total - left
+    return span - 1 - left, span - 1 - right
+
+
+def conv2d_transpose(x, w, b=None, stride=1, padding="valid", output_padding=None, dilation=1):
+    """Transposed 2-D convolution: x (N, H, W, Cin), w (kh, kw, Cout, Cin) (Keras layout).
+
+    Output size per axis: 'valid' (n-1)*s + max(k, s), 'same' n*s; with ``output_padding``
+    (n-1)*s + k - 2*pad + output_padding (pad = k//2 for 'same', 0 for 'valid')."""
+    op = "conv2d_transpose"
+    x, w = as_tensor(x), as_tensor(w)
+    b = None if b is None else as_tensor(b)
+    _check_operands(op, x, w, 2, 3)
+    _check_bias(op, b, w.shape[2])
+    padding = check_padding(padding, ("valid", "same"), op)
+    strides = as_pair(stride, "stride", op)
+    dilation = as_pair(dilation, "dilation", op)
+    check_positive(strides, "strides", op)
+    check_positive(dilation, "dilation", op)
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError(f"{op}: dilation {dilation} together with strides {strides} > 1 is not "
+                         f"supported (input {x.shape}, kernel {w.shape})")
+    extra = (None, None) if output_padding is None else \
+        as_pair(output_padding, "output_padding", op)
+    if output_padding is not None and any(not 0 <= p < s for p, s in zip(extra, strides)):
+        raise ValueError(f"{op}: output_padding {output_padding} must be non-negative and smaller "
+                         f"than the strides {strides}")
+    pads, outs = [], []
+    for n, k, s, d, p in zip(x.shape[1:3], w.shape[:2], strides, dilation, extra):
+        before, after = _transpose_pads(k, s, d, padding, p)
+        pads.append((before, after))
+        outs.append((n - 1) * s + (k - 1) * d + 1 - before - after)
+    x_shape = (x.shape[0], outs[0], outs[1], w.shape[2])
+    y = W.conv2d_input_grad(x, w, x_shape=x_shape, strides=strides, dilation=dilation,
+                            pads=tuple(pads))
+    return y if b is None else y + b

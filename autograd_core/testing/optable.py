@@ -1,0 +1,582 @@
+"""The op table: one :class:`OpSpec` per primitive and composite, and the property checks every
+entry gets (forward vs numpy, gradient vs finite differences, gradient of gradient, JVP vs VJP and
+finite differences, gradient shape/dtype/device under broadcasting).
+
+Add your own op to the same property tests in a few lines::
+
+    import numpy as np, autograd_core as ag
+    from autograd_core.testing.optable import OpSpec, Domain, elementwise, property_test
+
+    softplus = OpSpec("softplus", lambda x: ag.log1p(ag.exp(x)), lambda x: np.log1p(np.exp(x)),
+                      elementwise(Domain(-4, 4)))
+    test_softplus = property_test(softplus)      # a hypothesis test that pytest collects
+
+An entry's ``inputs`` is a hypothesis strategy of :class:`Case` (the operands as numpy arrays, the
+static parameters as a dict). Float operands are differentiated; other operands (masks, indices)
+pass through. Builders: :func:`elementwise`, :func:`arrays_with`, or any ``st.composite``.
+"""
+import math
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .. import backend
+from .. import ops as ag
+from ..tensor import Tensor
+from .gradcheck import GradcheckError, check_jvp, gradcheck, gradgradcheck
+from . import strategies as S
+
+CHECKS = ("forward", "grad", "gradgrad", "jvp", "backward")
+
+
+class Case(NamedTuple):
+    """One drawn input: ``args`` (numpy arrays or other operands) and static ``params``."""
+    args: tuple
+    params: dict
+
+
+class Domain(NamedTuple):
+    """Where an operand's values come from: ``[lo, hi]``, staying ``margin`` away from each point in
+    ``avoid`` (kinks and poles); ``distinct`` keeps all entries ``margin`` apart (no ties)."""
+    lo: float = -3.0
+    hi: float = 3.0
+    avoid: tuple = ()
+    margin: float = 0.05
+    distinct: bool = False
+
+    def points(self, shape, dtype="float64"):
+        return S.smooth_points(shape, self.lo, self.hi, self.avoid, self.margin, dtype,
+                               self.distinct)
+
+
+@dataclass
+class OpSpec:
+    """One op in the table.
+
+    ``fn(*tensors, **params)`` is the engine function, ``ref(*arrays, **params)`` its numpy
+    reference; ``inputs`` a strategy of :class:`Case`. ``checks`` lists which of
+    :data:`CHECKS` apply (``'nograd'`` for ops without a gradient: their output never requires
+    grad). ``rtol``/``atol`` bound the float32 forward against the float64 reference;
+    ``grad_tol`` is passed to the derivative checks. ``kind`` is 'primitive' or 'composite'.
+    ``keeps_dtype=False`` for ops whose float result dtype is not the inputs' (cast): the
+    reference's dtype is expected instead.
+    """
+    name: str
+    fn: Callable
+    ref: Callable
+    inputs: st.SearchStrategy
+    checks: tuple = CHECKS
+    kind: str = "composite"
+    rtol: float = 1e-5
+    atol: float = 1e-5
+    grad_tol: dict = field(default_factory=dict)
+    keeps_dtype: bool = True
+
+    def __repr__(self):
+        return f"OpSpec({self.name!r})"
+
+
+# -- input builders --------------------------------------------------------------------------------
+def elementwise(*domains, broadcast=True, prepare=None, max_dims=3):
+    """Operands with one :class:`Domain` each, of mutually broadcastable shapes (one shared shape
+    with ``broadcast=False``); ``prepare(*arrays) -> arrays`` adjusts them (e.g.
+    ``strategies.interleave`` to avoid ties)."""
+    domains = domains or (Domain(),)
+    n = len(domains)
+    if broadcast and n > 1:
+        shape_sets = S.broadcastable_shapes(n, max_dims=max_dims)
+    else:
+        shape_sets = S.shapes(max_dims=max_dims).map(lambda s: (s,) * n)
+
+    @st.composite
+    def cases(draw):
+        shapes = draw(shape_sets)
+        arrays = tuple(draw(d.points(s)) for d, s in zip(domains, shapes))
+        if prepare is not None:
+            arrays = tuple(prepare(*arrays))
+        return Case(arrays, {})
+    return cases()
+
+
+def arrays_with(params, domain=Domain(), shapes=None):
+    """One operand of ``shapes`` (default: 0-3 axes of 1-4) with ``params(shape)`` a strategy of the
+    static parameters (a dict) for that shape."""
+    shapes = shapes if shapes is not None else S.shapes()
+
+    @st.composite
+    def cases(draw):
+        shape = draw(shapes)
+        return Case((draw(domain.points(shape)),), draw(params(shape)))
+    return cases()
+
+
+def _nothing(shape):
+    return st.just({})
+
+
+# -- the checks ------------------------------------------------------------------------------------
+def _is_float(a):
+    return isinstance(a, (np.ndarray, np.generic)) and a.dtype.kind == "f"
+
+
+def _tensors(case, dtype, device, requires_grad=False):
+    return [Tensor(np.asarray(a, dtype=dtype), device=device, requires_grad=requires_grad)
+            if _is_float(a) else (Tensor(a, device=device) if isinstance(a, np.ndarray) else a)
+            for a in case.args]
+
+
+def _outputs(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def check_forward(spec, case, device="cpu", dtype="float32"):
+    """The engine's result (float32 inputs) matches the numpy reference on the same values."""
+    dtype = np.dtype(dtype)
+    outs = _outputs(spec.fn(*_tensors(case, dtype, device), **case.params))
+    refs = _outputs(spec.ref(*[a.astype(dtype).astype(np.float64) if _is_float(a) else a
+                               for a in case.args], **case.params))
+    assert len(outs) == len(refs), f"{spec.name}: {len(outs)} outputs, reference has {len(refs)}"
+    for o, r in zip(outs, refs):
+        r = np.asarray(r)
+        assert isinstance(o, Tensor), f"{spec.name}: returned {type(o).__name__}, not a Tensor"
+        assert o.shape == r.shape, f"{spec.name}: shape {o.shape}, numpy gives {r.shape}"
+        assert o.device is backend.device(device), \
+            f"{spec.name}: result on {o.device}, inputs on {device}"
+        want = dtype if r.dtype.kind == "f" and spec.keeps_dtype else r.dtype
+        assert o.dtype == want, f"{spec.name}: dtype {o.dtype}, expected {want}"
+        np.testing.assert_allclose(o.numpy(), r, rtol=spec.rtol, atol=spec.atol,
+                                   err_msg=f"{spec.name} forward vs numpy")
+
+
+def _function(spec, case):
+    return lambda *xs: spec.fn(*xs, **case.params)
+
+
+def check_grad(spec, case, device="cpu", mode="random"):
+    """The VJP agrees with float64 central differences (and has the inputs' shapes and dtypes)."""
+    _wrap(spec, gradcheck, _function(spec, case), *_tensors(case, "float64", device), mode=mode,
+          **spec.grad_tol)
+
+
+def check_gradgrad(spec, case, device="cpu"):
+    _wrap(spec, gradgradcheck, _function(spec, case), *_tensors(case, "float64", device),
+          **spec.grad_tol)
+
+
+def check_jvp_rule(spec, case, device="cpu"):
+    _wrap(spec, check_jvp, _function(spec, case), *_tensors(case, "float64", device),
+          **spec.grad_tol)
+
+
+def _wrap(spec, check, *args, **kwargs):
+    try:
+        assert check(*args, **kwargs)
+    except GradcheckError as exc:
+        raise GradcheckError(f"{spec.name}: {exc}", exc.input, exc.out_index, exc.in_index,
+                             exc.analytic, exc.numeric) from None
+
+
+def check_backward(spec, case, device="cpu", dtype="float32"):
+    """``.backward()`` on float32 leaves: each gradient has its leaf's shape, dtype and device
+    (broadcast operands get their gradients summed back)."""
+    leaves = _tensors(case, dtype, device, requires_grad=True)
+    outs = _outputs(spec.fn(*leaves, **case.params))
+    rng = np.random.default_rng(0)
+    total = None
+    for o in outs:
+        term = ag.sum(o * Tensor(rng.standard_normal(o.shape).astype(o.dtype), device=device))
+        total = term if total is None else total + term
+    if total is None or not total.requires_grad:
+        return
+    total.backward()
+    for i, x in enumerate(leaves):
+        if isinstance(x, Tensor) and x.requires_grad:
+            assert x.grad is not None, f"{spec.name}: no gradient reached operand {i}"
+            assert (x.grad.shape, x.grad.dtype, x.grad.device) == (x.shape, x.dtype, x.device), (
+                f"{spec.name}: gradient of operand {i} is {x.grad.shape} {x.grad.dtype} on "
+                f"{x.grad.device}, the operand {x.shape} {x.dtype} on {x.device}")
+            assert np.all(np.isfinite(x.grad.numpy())), f"{spec.name}: non-finite gradient"
+
+
+def check_nograd(spec, case, device="cpu"):
+    """Ops without a derivative return tensors that do not require grad."""
+    leaves = _tensors(case, "float32", device, requires_grad=True)
+    for o in _outputs(spec.fn(*leaves, **case.params)):
+        assert not o.requires_grad, f"{spec.name}: output requires grad"
+
+
+RUNNERS = {"forward": check_forward, "grad": check_grad, "gradgrad": check_gradgrad,
+           "jvp": check_jvp_rule, "backward": check_backward, "nograd": check_nograd}
+
+
+def run_check(spec, check, case, device="cpu"):
+    """Run one named check of ``spec`` on ``case``."""
+    RUNNERS[check](spec, case, device)
+
+
+def property_test(spec, checks=None, device="cpu"):
+    """A hypothesis test (collected by pytest when bound to a ``test_*`` name) that runs the
+    checks of ``spec`` (all that apply by default) on examples drawn from ``spec.inputs``."""
+    names = tuple(checks or spec.checks)
+
+    @given(case=spec.inputs)
+    def test(case):
+        for name in names:
+            run_check(spec, name, case, device)
+    test.__name__ = f"test_{spec.name}"
+    return test
+
+
+# -- the table -------------------------------------------------------------------------------------
+OPS = []
+
+
+def register(spec):
+    """Add ``spec`` to :data:`OPS` (names are unique); returns it."""
+    if any(s.name == spec.name for s in OPS):
+        raise ValueError(f"op table: an entry named {spec.name!r} already exists")
+    OPS.append(spec)
+    return spec
+
+
+def get(name):
+    return next(s for s in OPS if s.name == name)
+
+
+def _add(name, fn, ref, inputs, kind="composite", **kw):
+    register(OpSpec(name, fn, ref, inputs, kind=kind, **kw))
+
+
+def _prim(name, fn, ref, inputs, **kw):
+    _add(name, fn, ref, inputs, kind="primitive", **kw)
+
+
+_ANY = Domain()
+_POS = Domain(0.2, 3.0)
+_NONZERO = Domain(-3.0, 3.0, avoid=(0.0,), margin=0.2)
+_KINK0 = Domain(-3.0, 3.0, avoid=(0.0,))
+_DISTINCT = Domain(-3.0, 3.0, distinct=True)
+_NO_GRAD = ("forward", "nograd")
+
+
+def _np_sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+_np_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+# elementwise binary
+_prim("add", ag.add, np.add, elementwise(_ANY, _ANY))
+_prim("sub", ag.sub, np.subtract, elementwise(_ANY, _ANY))
+_prim("mul", ag.mul, np.multiply, elementwise(_ANY, _ANY))
+_prim("div", ag.div, np.divide, elementwise(_ANY, _NONZERO))
+_prim("pow", ag.pow, np.power, elementwise(_POS, Domain(-2.0, 2.0)))
+_prim("maximum", ag.maximum, np.maximum, elementwise(_ANY, _ANY, prepare=S.interleave))
+_prim("minimum", ag.minimum, np.minimum, elementwise(_ANY, _ANY, prepare=S.interleave))
+
+# elementwise unary
+for _name, _fn, _ref, _dom in [
+        ("neg", ag.neg, np.negative, _ANY), ("exp", ag.exp, np.exp, _ANY),
+        ("log", ag.log, np.log, Domain(0.1, 5.0)), ("log1p", ag.log1p, np.log1p, Domain(-0.9, 3.0)),
+        ("expm1", ag.expm1, np.expm1, _ANY), ("sqrt", ag.sqrt, np.sqrt, Domain(0.1, 4.0)),
+        ("sin", ag.sin, np.sin, _ANY), ("cos", ag.cos, np.cos, _ANY),
+        ("tanh", ag.tanh, np.tanh, _ANY), ("sigmoid", ag.sigmoid, _np_sigmoid, Domain(-6.0, 6.0)),
+        ("relu", ag.relu, lambda x: np.maximum(x, 0), _KINK0), ("abs", ag.abs, np.abs, _KINK0),
+        ("erf", ag.erf, _np_erf, _ANY)]:
+    _prim(_name, _fn, _ref, elementwise(_dom))
+
+for _name, _fn, _ref, _dom in [
+        ("square", ag.square, np.square, _ANY), ("reciprocal", ag.reciprocal, np.reciprocal, _NONZERO),
+        ("tan", ag.tan, np.tan, Domain(-1.2, 1.2)), ("log2", ag.log2, np.log2, Domain(0.1, 5.0)),
+        ("log10", ag.log10, np.log10, Domain(0.1, 5.0))]:
+    _add(_name, _fn, _ref, elementwise(_dom))
+
+_add("pow_scalar_exponent", lambda x, p: x ** p, lambda x, p: x ** p,
+     arrays_with(lambda s: st.fixed_dictionaries({"p": st.sampled_from([2, 3, -1, 0.5, 2.5])}),
+                 Domain(0.2, 3.0)))
+_add("rpow_scalar_base", lambda x: 2.0 ** x, lambda x: 2.0 ** x, elementwise(_ANY))
+
+# comparisons and other ops without a gradient (ties on purpose: values on a coarse lattice)
+_TIES = Domain(-2.0, 2.0)
+
+
+def _lattice(*arrays):
+    return tuple(np.asarray(np.round(a)) for a in arrays)
+
+
+for _name, _fn, _ref in [("equal", ag.equal, np.equal), ("not_equal", ag.not_equal, np.not_equal),
+                         ("less", ag.less, np.less), ("less_equal", ag.less_equal, np.less_equal),
+                         ("greater", ag.greater, np.greater),
+                         ("greater_equal", ag.greater_equal, np.greater_equal)]:
+    _prim(_name, _fn, _ref, elementwise(_TIES, _TIES, prepare=_lattice), checks=_NO_GRAD)
+_prim("sign", ag.sign, np.sign, elementwise(_TIES, prepare=_lattice), checks=_NO_GRAD)
+_prim("floor", ag.floor, np.floor, elementwise(_ANY), checks=_NO_GRAD)
+_prim("argmax", ag.argmax, np.argmax,
+      arrays_with(lambda s: st.fixed_dictionaries({"axis": S.axes(len(s), allow_tuple=False)}),
+                  _DISTINCT), checks=_NO_GRAD)
+
+
+@st.composite
+def _clip_cases(draw):
+    lo = draw(st.one_of(st.none(), st.sampled_from([-1.5, -0.5, 0.0])))
+    hi = draw(st.one_of(st.none(), st.sampled_from([0.25, 1.0, 2.0])))
+    bounds = tuple(b for b in (lo, hi) if b is not None)
+    x = draw(S.smooth_points(S.shapes(), -3.0, 3.0, avoid=bounds))
+    return Case((x,), {"a_min": lo, "a_max": hi})
+
+
+def _np_clip(x, a_min=None, a_max=None):
+    return x if a_min is None and a_max is None else np.clip(x, a_min, a_max)
+
+
+_prim("clip", ag.clip, _np_clip, _clip_cases())
+
+
+@st.composite
+def _where_cases(draw):
+    shapes = draw(S.broadcastable_shapes(3))
+    cond = draw(hnp.arrays(np.bool_, shapes[0]))
+    return Case((cond, draw(_ANY.points(shapes[1])), draw(_ANY.points(shapes[2]))), {})
+
+
+_prim("where", ag.where, np.where, _where_cases())
+
+# reductions
+_prim("sum", ag.sum, np.sum, arrays_with(S.reduction_args))
+_prim("max", ag.max, np.max, arrays_with(S.reduction_args, _DISTINCT))
+_prim("min", ag.min, np.min, arrays_with(S.reduction_args, _DISTINCT))
+_prim("prod", ag.prod, np.prod, arrays_with(S.reduction_args, Domain(-2.0, 2.0)))
+_prim("cumsum", ag.cumsum, np.cumsum,
+      arrays_with(lambda s: st.fixed_dictionaries({"axis": S.axes(len(s), allow_tuple=False)})))
+_add("mean", ag.mean, np.mean, arrays_with(S.reduction_args))
+_add("logsumexp", ag.logsumexp,
+     lambda x, axis=None, keepdims=False: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+     arrays_with(S.reduction_args))
+
+
+def _var_args(shape):
+    """Reduction arguments plus ``ddof``, keeping at least two reduced elements and more than ``ddof``
+    (numpy gives NaN/inf otherwise, and std's derivative is infinite at a single element)."""
+    def valid(p):
+        axes = range(len(shape)) if p["axis"] is None else np.atleast_1d(p["axis"])
+        count = int(np.prod([shape[a] for a in axes]))
+        return count - p["ddof"] >= 1 and count >= 2
+    return st.fixed_dictionaries({"axis": S.axes(len(shape)), "keepdims": st.booleans(),
+                                  "ddof": st.sampled_from([0, 1])}).filter(valid)
+
+
+_VAR_SHAPES = S.shapes(min_dims=1, min_side=2)
+_add("var", ag.var, np.var, arrays_with(_var_args, _DISTINCT, _VAR_SHAPES))
+_add("std", ag.std, np.std, arrays_with(_var_args, _DISTINCT, _VAR_SHAPES))
+
+
+def _softmax_ref(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _int_axis(shape):
+    return st.fixed_dictionaries({"axis": st.integers(-len(shape), len(shape) - 1)})
+
+
+_ND = S.shapes(min_dims=1)
+_add("softmax", ag.softmax, _softmax_ref, arrays_with(_int_axis, shapes=_ND))
+_add("log_softmax", ag.log_softmax, lambda x, axis=-1: np.log(_softmax_ref(x, axis)),
+     arrays_with(_int_axis, shapes=_ND))
+
+
+# shape primitives
+@st.composite
+def _new_shape(draw, shape):
+    size = int(np.prod(shape))
+    divisors = [d for d in range(1, size + 1) if size % d == 0]
+    a = draw(st.sampled_from(divisors))
+    options = [(size,), (a, size // a), (size // a, 1, a), tuple(reversed(shape))]
+    new = list(draw(st.sampled_from(options)))
+    if new and draw(st.booleans()):
+        new[draw(st.integers(0, len(new) - 1))] = -1
+    return {"shape": tuple(new)}
+
+
+_prim("reshape", lambda x, shape: ag.reshape(x, shape), lambda x, shape: np.reshape(x, shape),
+      arrays_with(_new_shape))
+_prim("transpose", lambda x, axes: ag.transpose(x, axes), lambda x, axes: np.transpose(x, axes),
+      arrays_with(lambda s: st.fixed_dictionaries(
+          {"axes": st.none() | st.permutations(range(len(s))).map(tuple)})))
+_prim("broadcast_to", ag.broadcast_to, np.broadcast_to,
+      arrays_with(lambda s: hnp.broadcastable_shapes(s, max_dims=4).map(
+          lambda t: {"shape": np.broadcast_shapes(s, t)})))
+
+
+@st.composite
+def _concat_cases(draw, same_shape=False):
+    shape = draw(S.shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    n = draw(st.integers(1, 3))
+    arrays = []
+    for _ in range(n):
+        s = list(shape)
+        if not same_shape:
+            s[axis] = draw(st.integers(1, 3))
+        arrays.append(draw(_ANY.points(tuple(s))))
+    return Case(tuple(arrays), {"axis": axis})
+
+
+_prim("concatenate", lambda *xs, axis: ag.concatenate(xs, axis=axis),
+      lambda *xs, axis: np.concatenate(xs, axis=axis), _concat_cases())
+_add("stack", lambda *xs, axis: ag.stack(xs, axis=axis),
+     lambda *xs, axis: np.stack(xs, axis=axis), _concat_cases(same_shape=True))
+
+
+def _pad_args(shape):
+    widths = st.tuples(*[st.tuples(st.integers(0, 2), st.integers(0, 2)) for _ in shape])
+    return st.fixed_dictionaries({"pad_width": widths, "value": st.sampled_from([0.0, -1.5])})
+
+
+_prim("pad", lambda x, pad_width, value: ag.pad(x, pad_width, value=value),
+      lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
+      arrays_with(_pad_args, shapes=_ND))
+_prim("getitem", lambda x, key: x[key], lambda x, key: x[key],
+      arrays_with(lambda s: S.indices(s).map(lambda k: {"key": k})))
+
+
+@st.composite
+def _index_add_cases(draw):
+    shape = draw(S.shapes())
+    key = draw(S.indices(shape))
+    src_shape = np.zeros(shape)[key].shape
+    return Case((draw(_ANY.points(src_shape)),), {"shape": shape, "key": key})
+
+
+def _np_index_add(src, shape, key):
+    out = np.zeros(shape)
+    np.add.at(out, key, src)
+    return out
+
+
+_prim("index_add", ag.index_add, _np_index_add, _index_add_cases())
+
+
+# matmul and friends
+@st.composite
+def _matmul_cases(draw):
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    batch_a, batch_b = draw(S.broadcastable_shapes(2, max_dims=2, max_side=3))
+    a_shape = (k,) if draw(st.booleans()) and not batch_a else batch_a + (n, k)
+    b_shape = (k,) if draw(st.booleans()) and not batch_b else batch_b + (k, m)
+    return Case((draw(_ANY.points(a_shape)), draw(_ANY.points(b_shape))), {})
+
+
+_prim("matmul", ag.matmul, np.matmul, _matmul_cases())
+
+_EINSUM_FORMS = ["ij,jk->ik", "bij,bjk->bik", "i,i->", "ij,ij->ij", "ij,ij->", "i,j->ij",
+                 "bi,bi->b", "ij,j->i", "ij,kj->ik", "ij,jk", "...ij,...jk->...ik", "ij->ji",
+                 "ij->j", "ijk->kij"]
+
+
+@st.composite
+def _einsum_cases(draw):
+    form = draw(st.sampled_from(_EINSUM_FORMS))
+    ins = form.split("->")[0].split(",")
+    sizes = {c: draw(st.integers(1, 3)) for c in "bijk"}
+    batch = draw(S.shapes(max_dims=2, max_side=2))
+    arrays = tuple(draw(_ANY.points(tuple(batch) * ("..." in s) +
+                                    tuple(sizes[c] for c in s.replace("...", ""))))
+                   for s in ins)
+    return Case(arrays, {"subscripts": form})
+
+
+_add("einsum", lambda *xs, subscripts: ag.einsum(subscripts, *xs),
+     lambda *xs, subscripts: np.einsum(subscripts, *xs), _einsum_cases())
+
+
+@st.composite
+def _tensordot_cases(draw):
+    shared = draw(S.shapes(max_dims=2, max_side=3))
+    a = draw(S.shapes(max_dims=2, max_side=3)) + shared
+    b = shared + draw(S.shapes(max_dims=1, max_side=3))
+    return Case((draw(_ANY.points(a)), draw(_ANY.points(b))), {"axes": len(shared)})
+
+
+_add("tensordot", ag.tensordot, np.tensordot, _tensordot_cases())
+_add("outer", ag.outer, np.outer, elementwise(_ANY, _ANY, broadcast=False, max_dims=1))
+
+
+@st.composite
+def _dot_cases(draw):
+    k = draw(st.integers(1, 4))
+    a = draw(st.sampled_from([(k,), (2, k), (3, 2, k)]))
+    b = draw(st.sampled_from([(k,), (k, 3)] if len(a) <= 2 else [(k,)]))
+    return Case((draw(_ANY.points(a)), draw(_ANY.points(b))), {})
+
+
+_add("dot", ag.dot, np.dot, _dot_cases())
+
+# cast (to float64: a float32 result could not be checked against float64 finite differences;
+# the float32 direction is covered by the dtype tests)
+_prim("cast", lambda x, dtype: ag.cast(x, dtype), lambda x, dtype: x.astype(dtype),
+      arrays_with(lambda s: st.just({"dtype": "float64"})), checks=("forward", "backward"),
+      keeps_dtype=False)
+_prim("cast_roundtrip", lambda x: ag.cast(ag.cast(x, "float32"), "float64") * 1.0,
+      lambda x: x.astype(np.float32).astype(np.float64), elementwise(_ANY),
+      checks=("forward", "backward"), keeps_dtype=False)
+
+
+# shape composites
+def _axis_for_insert(shape):
+    return st.fixed_dictionaries({"axis": st.integers(-len(shape) - 1, len(shape))})
+
+
+_add("expand_dims", ag.expand_dims, np.expand_dims, arrays_with(_axis_for_insert))
+
+
+@st.composite
+def _squeeze_args(draw, shape):
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    if not ones or draw(st.booleans()):
+        return {"axis": None}
+    axis = draw(st.sampled_from(ones))
+    return {"axis": axis - len(shape) if draw(st.booleans()) else axis}
+
+
+_add("squeeze", ag.squeeze, np.squeeze,
+     arrays_with(_squeeze_args, shapes=S.shapes(min_side=1, max_side=2)))
+_add("flatten", ag.flatten, np.ravel, elementwise(_ANY))
+
+
+def _two_axes(shape):
+    n = len(shape)
+    ax = st.integers(-n, n - 1)
+    return st.fixed_dictionaries({"axis1": ax, "axis2": ax})
+
+
+_add("swapaxes", ag.swapaxes, np.swapaxes, arrays_with(_two_axes, shapes=_ND))
+_add("moveaxis", lambda x, axis1, axis2: ag.moveaxis(x, axis1, axis2),
+     lambda x, axis1, axis2: np.moveaxis(x, axis1, axis2), arrays_with(_two_axes, shapes=_ND))
+_add("flip", ag.flip, np.flip,
+     arrays_with(lambda s: st.fixed_dictionaries({"axis": S.axes(len(s))}), shapes=_ND))
+
+
+@st.composite
+def _split_args(draw, shape):
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    n = shape[axis]
+    sections = [d for d in range(1, n + 1) if n % d == 0]
+    if draw(st.booleans()):
+        return {"indices_or_sections": draw(st.sampled_from(sections)), "axis": axis}
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+    return {"indices_or_sections": cuts, "axis": axis}
+
+
+_add("split", lambda x, indices_or_sections, axis: tuple(ag.split(x, indices_or_sections, axis)),
+     np.split, arrays_with(_split_args, shapes=_ND))
+_add("repeat", ag.repeat, np.repeat,
+     arrays_with(lambda s: st.fixed_dictionaries(
+         {"repeats": st.integers(1, 3),
+          "axis": st.none() | (st.integers(-len(s), len(s) - 1) if s else st.none())})))
+_add("tile", ag.tile, np.tile,
+     arrays_with(lambda s: st.fixed_dictionaries(
+         {"reps": st.integers(1, 2) | st.lists(st.integers(1, 2), max_size=3).map(tuple)})))

@@ -1,0 +1,137 @@
+"""Activation functions (``keras.activations``): every name Keras 2 knows plus the Keras 3 additions.
+
+``get('relu')`` / ``get(None)`` (linear) / ``get(callable)``; ``serialize(fn)`` gives the name back.
+The math comes from ``autograd_core`` (``ag.nn`` for the non-trivial ones).
+"""
+import autograd_core as ag
+
+from . import config
+
+
+def _nn():
+    return ag.nn
+
+
+def linear(x):
+    return x
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0, negative_slope=None):
+    """max(x, 0) with Keras' options: a slope below ``threshold``, a cap at ``max_value``."""
+    slope = alpha if negative_slope is None else negative_slope
+    if not slope and max_value is None and not threshold:
+        return ag.relu(x)
+    return _nn().relu(x, negative_slope=slope, max_value=max_value, threshold=threshold)
+
+
+def sigmoid(x):
+    return ag.sigmoid(x)
+
+
+def tanh(x):
+    return ag.tanh(x)
+
+
+def softmax(x, axis=-1):
+    return ag.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return ag.log_softmax(x, axis=axis)
+
+
+def elu(x, alpha=1.0):
+    return _nn().elu(x, alpha)
+
+
+def selu(x):
+    return _nn().selu(x)
+
+
+def softplus(x):
+    return _nn().softplus(x)
+
+
+def softsign(x):
+    return _nn().softsign(x)
+
+
+def hard_sigmoid(x):
+    """clip(x/6 + 0.5, 0, 1) (Keras 3); clip(0.2x + 0.5, 0, 1) under the keras2 profile."""
+    if config.default("activations.hard_sigmoid") == "keras2":
+        return _nn().hard_sigmoid_keras2(x)
+    return _nn().hard_sigmoid(x)
+
+
+def exponential(x):
+    return _nn().exponential(x)
+
+
+def gelu(x, approximate=False):
+    return _nn().gelu(x, approximate)
+
+
+def silu(x):
+    return _nn().silu(x)
+
+
+swish = silu
+
+
+def relu6(x):
+    return _nn().relu6(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return _nn().leaky_relu(x, negative_slope)
+
+
+def mish(x):
+    return _nn().mish(x)
+
+
+def hard_silu(x):
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+_BY_NAME = {fn.__name__: fn for fn in (
+    linear, relu, sigmoid, tanh, softmax, log_softmax, elu, selu, softplus, softsign, hard_sigmoid,
+    exponential, gelu, silu, relu6, leaky_relu, mish, hard_silu)}
+_BY_NAME.update(swish=silu, hard_swish=hard_silu)
+
+
+def get(identifier):
+    """An activation function from a name, a config dict, a callable, or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        identifier = identifier.get("config", {}).get("name", identifier.get("class_name"))
+    if isinstance(identifier, str):
+        try:
+            return _BY_NAME[identifier]
+        except KeyError:
+            raise ValueError(f"Unknown activation function: {identifier!r}; known names: "
+                             f"{sorted(_BY_NAME)}") from None
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation):
+    """The name of a built-in activation, or ``module.qualname`` for an importable function."""
+    name = getattr(activation, "__name__", None)
+    if _BY_NAME.get(name) is activation:
+        return name
+    from .layers.serialization import function_reference
+    return function_reference(activation)
+
+
+def deserialize(name, custom_objects=None):
+    if custom_objects and isinstance(name, str) and name in custom_objects:
+        return custom_objects[name]
+    if isinstance(name, str) and name not in _BY_NAME and "." in name:
+        from .layers.serialization import resolve_function
+        return resolve_function(name, custom_objects)
+    return get(name)

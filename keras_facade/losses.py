@@ -1,0 +1,426 @@
+"""``keras.losses``: loss functions (per-sample values, averaged over the last axis) and ``Loss``
+classes (callables returning a reduced scalar tensor), with Keras 3's definitions and epsilons,
+the Keras 1/2 aliases, ``get``/``serialize``/``deserialize``.
+
+Cross-entropies from logits use stable formulations (log-sigmoid, log-softmax).
+"""
+import numpy as np
+
+import autograd_core as ag
+
+EPSILON = 1e-7
+_REDUCTIONS = ("sum_over_batch_size", "auto", "sum", "none", "mean", "mean_with_sample_weight", None)
+
+
+# -- tensors in, tensors out ---------------------------------------------------------------------
+def as_tensor(x, dtype=None, like=None):
+    """``x`` as a tensor (no copy for tensors); numpy float64 data becomes float32 unless ``dtype``
+    or the dtype of ``like`` says otherwise."""
+    if isinstance(x, ag.Tensor):
+        t = x
+    else:
+        arr = np.asarray(x)
+        if dtype is None and like is None and arr.dtype == np.float64:
+            dtype = np.float32
+        t = ag.tensor(arr, device=like.device if isinstance(like, ag.Tensor) else None)
+    if dtype is None and isinstance(like, ag.Tensor):
+        dtype = like.dtype
+    if dtype is not None and t.dtype != np.dtype(dtype):
+        t = ag.cast(t, dtype)
+    return t
+
+
+def _pair(y_true, y_pred):
+    y_pred = as_tensor(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = ag.cast(y_pred, np.float32)
+    return as_tensor(y_true, like=y_pred), y_pred
+
+
+def match_ranks(x1, x2, expand_rank_1=True):
+    """Keras 3's squeeze-or-expand: make two tensors the same rank when they differ by one trailing
+    size-1 axis (so (B,) targets meet (B, 1) outputs without broadcasting to (B, B))."""
+    r1, r2 = x1.ndim, x2.ndim
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            return x1, ag.expand_dims(x2, -1)
+        return ag.squeeze(x1, -1), x2
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            return ag.expand_dims(x1, -1), x2
+        return x1, ag.squeeze(x2, -1)
+    return x1, x2
+
+
+# -- the cross-entropy kernels (unreduced; keras.ops semantics) ------------------------------------
+def _engine_nn():
+    try:
+        from autograd_core import nn
+    except ImportError:
+        return None
+    names = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
+    return nn if all(hasattr(nn, n) for n in names) else None
+
+
+def _bce(target, output, from_logits):
+    nn = _engine_nn()
+    if nn is not None:
+        return nn.binary_crossentropy(target, output, from_logits=from_logits)
+    if from_logits:  # max(x, 0) - x*z + log(1 + exp(-|x|))
+        return ag.relu(output) - output * target + ag.log1p(ag.exp(-ag.abs(output)))
+    output = ag.clip(output, EPSILON, 1.0 - EPSILON)
+    return -(target * ag.log(output) + (1.0 - target) * ag.log(1.0 - output))
+
+
+def _log_probs(output, from_logits, axis):
+    if from_logits:
+        return ag.log_softmax(output, axis=axis)
+    output = output / ag.sum(output, axis=axis, keepdims=True)
+    return ag.log(ag.clip(output, EPSILON, 1.0 - EPSILON))
+
+
+def _cce(target, output, from_logits, axis):
+    nn = _engine_nn()
+    if nn is not None:
+        return nn.categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+    return -ag.sum(target * _log_probs(output, from_logits, axis), axis=axis)
+
+
+def one_hot(indices, depth, dtype):
+    """One-hot rows (engine ops): ``indices`` integer tensor, result shape indices.shape + (depth,)."""
+    classes = ag.arange(depth, device=indices.device)
+    return ag.cast(ag.equal(ag.expand_dims(indices, -1), classes), dtype)
+
+
+def _scce(target, output, from_logits, axis):
+    nn = _engine_nn()
+    if nn is not None:
+        return nn.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+    if axis not in (-1, output.ndim - 1):
+        output = ag.moveaxis(output, axis, -1)
+    return -ag.sum(one_hot(target, output.shape[-1], output.dtype) * _log_probs(output, from_logits, -1),
+                   axis=-1)
+
+
+# -- loss functions: (y_true, y_pred) -> per-sample losses ---------------------------------------
+def mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return ag.mean(ag.square(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return ag.mean(ag.abs(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    diff = ag.abs((y_true - y_pred) / ag.maximum(ag.abs(y_true), EPSILON))
+    return 100.0 * ag.mean(diff, axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    first = ag.log(ag.maximum(y_pred, EPSILON) + 1.0)
+    second = ag.log(ag.maximum(y_true, EPSILON) + 1.0)
+    return ag.mean(ag.square(first - second), axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return ag.mean(_bce(y_true, y_pred, from_logits), axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_true, y_pred = _pair(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"categorical_crossentropy: targets of shape {y_true.shape} do not match "
+                         f"predictions of shape {y_pred.shape}; it expects one-hot targets (use "
+                         f"keras.utils.to_categorical, or sparse_categorical_crossentropy for "
+                         f"integer labels)")
+    if label_smoothing:
+        classes = y_pred.shape[axis]
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
+    return _cce(y_true, y_pred, from_logits, axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    y_pred = as_tensor(y_pred)
+    y_true = as_tensor(y_true)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = ag.squeeze(y_true, -1)
+    if y_true.dtype.kind == "f":
+        y_true = ag.cast(y_true, np.int64)
+    if y_true.shape != y_pred.shape[:-1]:
+        raise ValueError(f"sparse_categorical_crossentropy: integer targets of shape {y_true.shape} "
+                         f"do not fit predictions of shape {y_pred.shape}; expected targets of shape "
+                         f"{y_pred.shape[:-1]} (or with a trailing 1)")
+    if ignore_class is None:
+        return _scce(y_true, y_pred, from_logits, axis)
+    valid = ag.not_equal(y_true, ignore_class)
+    losses = _scce(ag.where(valid, y_true, 0), y_pred, from_logits, axis)
+    return ag.where(valid, losses, 0.0)
+
+
+def _signed_labels(y_true):
+    """Hinge targets: {0, 1} labels become {-1, 1}; others are used as given."""
+    binary = ag.all(ag.logical_or(ag.equal(y_true, 0.0), ag.equal(y_true, 1.0)))
+    return ag.where(binary, 2.0 * y_true - 1.0, y_true)
+
+
+def hinge(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return ag.mean(ag.relu(1.0 - _signed_labels(y_true) * y_pred), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return ag.mean(ag.square(ag.relu(1.0 - _signed_labels(y_true) * y_pred)), axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    pos = ag.sum(y_true * y_pred, axis=-1)
+    neg = ag.max((1.0 - y_true) * y_pred, axis=-1)
+    return ag.relu(neg - pos + 1.0)
+
+
+def kl_divergence(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = ag.clip(y_true, EPSILON, 1.0)
+    y_pred = ag.clip(y_pred, EPSILON, 1.0)
+    return ag.sum(y_true * ag.log(y_true / y_pred), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    return ag.mean(y_pred - y_true * ag.log(y_pred + EPSILON), axis=-1)
+
+
+def l2_normalize(x, axis=-1):
+    return x / ag.sqrt(ag.maximum(ag.sum(ag.square(x), axis=axis, keepdims=True), 1e-12))
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """The loss form: minus the cosine similarity (so minimizing aligns the vectors)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return -ag.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    y_true, y_pred = _pair(y_true, y_pred)
+    error = ag.abs(y_pred - y_true)
+    quadratic = ag.minimum(error, delta)
+    return ag.mean(0.5 * ag.square(quadratic) + delta * (error - quadratic), axis=-1)
+
+
+def softplus(x):
+    return ag.relu(x) + ag.log1p(ag.exp(-ag.abs(x)))
+
+
+def log_cosh(y_true, y_pred):
+    y_true, y_pred = _pair(y_true, y_pred)
+    error = y_pred - y_true
+    return ag.mean(error + softplus(-2.0 * error) - float(np.log(2.0)), axis=-1)
+
+
+# Keras 1/2/3 aliases
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kullback_leibler_divergence = kld = KLD = kl_divergence
+cosine_proximity = cosine = cosine_similarity
+huber_loss = huber
+logcosh = log_cosh
+bce = binary_crossentropy
+
+_FUNCTIONS = {f.__name__: f for f in (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
+    sparse_categorical_crossentropy, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
+    cosine_similarity, huber, log_cosh)}
+_ALIASES = {"mse": "mean_squared_error", "MSE": "mean_squared_error", "mae": "mean_absolute_error",
+            "MAE": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
+            "MAPE": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+            "MSLE": "mean_squared_logarithmic_error", "kullback_leibler_divergence": "kl_divergence",
+            "kld": "kl_divergence", "KLD": "kl_divergence", "cosine_proximity": "cosine_similarity",
+            "cosine": "cosine_similarity", "huber_loss": "huber", "logcosh": "log_cosh",
+            "bce": "binary_crossentropy"}
+
+
+# -- reduction -----------------------------------------------------------------------------------
+def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size"):
+    """Weight per-sample ``values`` by ``sample_weight`` and reduce: 'sum_over_batch_size' (Keras's
+    default, also 'auto'/'mean') divides the weighted sum by the number of values (not by the sum
+    of weights), 'mean_with_sample_weight' by the sum of weights, 'sum' sums, 'none' keeps them."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Unknown loss reduction {reduction!r}; use one of {_REDUCTIONS}")
+    if sample_weight is not None:
+        weight = as_tensor(sample_weight, like=values)
+        values, weight = match_ranks(values, weight)
+        if weight.ndim < values.ndim:
+            weight = ag.reshape(weight, weight.shape + (1,) * (values.ndim - weight.ndim))
+        values = values * weight
+    if reduction in ("none", None):
+        return values
+    total = ag.sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        return total / ag.sum(ag.broadcast_to(weight, values.shape))
+    return total * (1.0 / max(values.size, 1))
+
+
+# -- classes -------------------------------------------------------------------------------------
+class Loss:
+    """Base class: ``loss(y_true, y_pred, sample_weight=None)`` -> scalar tensor (per ``reduction``).
+    Subclasses implement ``call(y_true, y_pred)`` returning per-sample losses."""
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}; use one of "
+                             f"{_REDUCTIONS}")
+        self.reduction, self.dtype = reduction, dtype
+        self.name = name or _snake(type(self).__name__)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction)
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _snake(name):
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+class LossFunctionWrapper(Loss):
+    """A ``Loss`` around a loss function (extra keyword arguments are passed to it)."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(reduction=reduction, name=name or fn.__name__, dtype=dtype)
+        self.fn, self._fn_kwargs = fn, kwargs
+
+    def call(self, y_true, y_pred):
+        if self.fn is not sparse_categorical_crossentropy:  # integer targets keep their own rank
+            y_true, y_pred = match_ranks(*_pair(y_true, y_pred))
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return dict(super().get_config(), **self._fn_kwargs)
+
+
+def _wrapper_class(class_name, fn, params=(), doc=None):
+    """A ``LossFunctionWrapper`` subclass with ``fn``'s keyword parameters as constructor args."""
+    defaults = dict(params)
+
+    def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        values = dict(defaults)
+        for key, value in zip(defaults, args):
+            values[key] = value
+        unknown = set(kwargs) - set(defaults)
+        if unknown or len(args) > len(defaults):
+            raise TypeError(f"{class_name}: unexpected argument(s) {sorted(unknown) or args}")
+        values.update(kwargs)
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name or _snake(class_name),
+                                     dtype=dtype, **values)
+
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("fn", None)
+        return cls(**config)
+
+    return type(class_name, (LossFunctionWrapper,), {
+        "__init__": __init__, "from_config": classmethod(from_config),
+        "__doc__": doc or f"Loss class for ``{fn.__name__}``.", "__module__": __name__})
+
+
+MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error)
+MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error)
+MeanAbsolutePercentageError = _wrapper_class("MeanAbsolutePercentageError",
+                                             mean_absolute_percentage_error)
+MeanSquaredLogarithmicError = _wrapper_class("MeanSquaredLogarithmicError",
+                                             mean_squared_logarithmic_error)
+BinaryCrossentropy = _wrapper_class(
+    "BinaryCrossentropy", binary_crossentropy,
+    [("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)])
+CategoricalCrossentropy = _wrapper_class(
+    "CategoricalCrossentropy", categorical_crossentropy,
+    [("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)])
+SparseCategoricalCrossentropy = _wrapper_class(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    [("from_logits", False), ("ignore_class", None), ("axis", -1)])
+Hinge = _wrapper_class("Hinge", hinge)
+SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge)
+CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge)
+KLDivergence = _wrapper_class("KLDivergence", kl_divergence)
+Poisson = _wrapper_class("Poisson", poisson)
+CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, [("axis", -1)])
+Huber = _wrapper_class("Huber", huber, [("delta", 1.0)])
+LogCosh = _wrapper_class("LogCosh", log_cosh)
+
+_CLASSES = {c.__name__: c for c in (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
+    CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, Huber, LogCosh)}
+
+
+# -- lookup and serialization --------------------------------------------------------------------
+def resolve_name(name):
+    """The canonical function name behind a loss name or alias (or None)."""
+    if name in _FUNCTIONS:
+        return name
+    return _ALIASES.get(name)
+
+
+def get(identifier):
+    """A loss from a name or alias ('mse' -> the function), a class name ('MeanSquaredError' -> an
+    instance), a config dict, or a callable (returned as is)."""
+    if identifier is None or callable(identifier):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        name = resolve_name(identifier)
+        if name is not None:
+            return _FUNCTIONS[name]
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+    raise ValueError(f"Unknown loss {identifier!r}: use a name such as 'mse' or "
+                     f"'categorical_crossentropy', a keras.losses class, or a function "
+                     f"(y_true, y_pred) -> per-sample losses")
+
+
+def serialize(loss):
+    """Functions by name; ``Loss`` objects as ``{'module', 'class_name', 'config', ...}``."""
+    if isinstance(loss, str) or loss is None:
+        return loss
+    if isinstance(loss, Loss) and type(loss).__name__ in _CLASSES:
+        return {"module": "keras.losses", "class_name": type(loss).__name__,
+                "config": loss.get_config(), "registered_name": None}
+    name = getattr(loss, "__name__", None)
+    if name is None:
+        raise ValueError(f"Cannot serialize loss {loss!r}: give it a __name__ or use a Loss class")
+    return name
+
+
+def deserialize(config, custom_objects=None):
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]
+        return get(config)
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown loss class {name!r} (pass custom_objects for your own)")
+    return cls.from_config(dict(config.get("config", {})))

@@ -1,0 +1,141 @@
+"""The built-in optimizers: each names its hyper-parameters, its slots (in Keras 3's variable order)
+and the pure update rule of ``rules`` it applies. Defaults are Keras 3's; ``epsilon=None`` (Keras 2)
+means 1e-7."""
+from . import rules
+from .base import Optimizer
+
+_EPSILON = 1e-7
+
+
+def _eps(epsilon):
+    return _EPSILON if epsilon is None else epsilon
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum: m = mu*m - lr*g; p += m."""
+    rule = staticmethod(rules.sgd)
+    _hyper_names = ("momentum", "nesterov")
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be a float in [0, 1], got {momentum}")
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def slot_groups(self):
+        return [[("momentum", 0.0)]] if self.momentum != 0 else []
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Keras 3: epsilon inside the square root; optional centering and momentum)."""
+    rule = staticmethod(rules.rmsprop)
+    _hyper_names = ("rho", "momentum", "epsilon", "centered")
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, _eps(epsilon), centered
+
+    def slot_groups(self):
+        groups = [[("velocity", 0.0)]]
+        if self.momentum > 0:
+            groups.append([("momentum", 0.0)])
+        if self.centered:
+            groups.append([("average_gradient", 0.0)])
+        return groups
+
+
+class Adam(Optimizer):
+    """Adam with Keras's "epsilon hat"; ``amsgrad`` keeps the running maximum of the velocity."""
+    rule = staticmethod(rules.adam)
+    _hyper_names = ("beta_1", "beta_2", "epsilon", "amsgrad")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, _eps(epsilon), amsgrad
+
+    def slot_groups(self):
+        groups = [[("momentum", 0.0), ("velocity", 0.0)]]
+        if self.amsgrad:
+            groups.append([("velocity_hat", 0.0)])
+        return groups
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (p -= lr*wd*p before each step); wd defaults to 0.004."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **kwargs):
+        if weight_decay is None:
+            raise ValueError("AdamW: weight_decay must be a float, got None")
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: the accumulator starts at ``initial_accumulator_value``; epsilon inside the root."""
+    rule = staticmethod(rules.adagrad)
+    _hyper_names = ("initial_accumulator_value", "epsilon")
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, _eps(epsilon)
+
+    def slot_groups(self):
+        return [[("accumulator", self.initial_accumulator_value)]]
+
+
+class Adadelta(Optimizer):
+    """Adadelta. The default learning rate comes from the compatibility profile: Keras 3's 0.001,
+    or Keras 2's 1.0 under the keras2 profile."""
+    rule = staticmethod(rules.adadelta)
+    _hyper_names = ("rho", "epsilon")
+
+    def __init__(self, learning_rate=None, rho=0.95, epsilon=1e-7, **kwargs):
+        if learning_rate is None and "lr" not in kwargs:
+            from ..training.compat import profile_default
+            learning_rate = profile_default("adadelta_learning_rate")
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, _eps(epsilon)
+
+    def slot_groups(self):
+        return [[("accumulated_grad", 0.0), ("accumulated_delta_var", 0.0)]]
+
+
+class Adamax(Optimizer):
+    """Adamax (Adam with the infinity norm)."""
+    rule = staticmethod(rules.adamax)
+    _hyper_names = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, _eps(epsilon)
+
+    def slot_groups(self):
+        return [[("momentum", 0.0), ("norm", 0.0)]]
+
+
+class Nadam(Optimizer):
+    """Nadam (Adam with Nesterov momentum; Keras 3's momentum schedule without Keras 2's
+    ``schedule_decay``)."""
+    rule = staticmethod(rules.nadam)
+    _hyper_names = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        kwargs.pop("schedule_decay", None)  # Keras 2 argument; Keras 3's schedule has no such factor
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, _eps(epsilon)
+
+    def slot_groups(self):
+        return [[("momentum", 0.0), ("velocity", 0.0)]]
+
+    def global_slots(self):
+        return [("u_product", 1.0)]
+
+    def advance_globals(self, values, step):
+        values["u_product"] = values["u_product"] * rules.nadam_momentum_factor(self.beta_1, step)
+        return values
+
+
+ALL = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)

@@ -1,0 +1,124 @@
+"""The optimizers' update rules as pure functions written in engine ops.
+
+Every rule has the signature ``rule(param, grad, slots, hyper) -> (new_param, new_slots)``:
+``slots`` maps slot names to tensors shaped like ``param``; ``hyper`` holds the hyper-parameters of the
+current step (Python floats, or tensors when the step is recorded for differentiation): always
+``learning_rate`` and ``step`` (1-based), plus the optimizer's own. Nothing is mutated, so a rule can
+be applied without recording (training) or recorded (differentiating through training steps).
+
+The formulas are Keras 3's, operation for operation (e.g. ``m + (g - m)(1 - beta_1)`` rather than the
+algebraically equal ``beta_1 m + (1 - beta_1) g``), so results agree with Keras to rounding.
+"""
+import autograd_core as ag
+
+
+def sgd(param, grad, slots, hyper):
+    """Plain, momentum or Nesterov SGD: m = mu*m - lr*g; p += m (nesterov: p += mu*m - lr*g)."""
+    lr = hyper["learning_rate"]
+    if "momentum" not in slots:
+        return param - grad * lr, {}
+    mu = hyper["momentum"]
+    m = slots["momentum"] * mu - grad * lr
+    step = m * mu - grad * lr if hyper["nesterov"] else m
+    return param + step, {"momentum": m}
+
+
+def rmsprop(param, grad, slots, hyper):
+    """RMSprop with epsilon inside the square root; optional centering and momentum."""
+    lr, rho, eps = hyper["learning_rate"], hyper["rho"], hyper["epsilon"]
+    new = {"velocity": slots["velocity"] * rho + ag.square(grad) * (1 - rho)}
+    if "average_gradient" in slots:
+        avg = slots["average_gradient"] * rho + grad * (1 - rho)
+        new["average_gradient"] = avg
+        denominator = new["velocity"] - ag.square(avg) + eps
+    else:
+        denominator = new["velocity"] + eps
+    increment = lr * grad / ag.sqrt(denominator)
+    if "momentum" in slots:
+        new["momentum"] = slots["momentum"] * hyper["momentum"] + increment
+        return param - new["momentum"], new
+    return param - increment, new
+
+
+def adam(param, grad, slots, hyper):
+    """Adam ("epsilon hat" form): p -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps); AMSGrad when
+    a ``velocity_hat`` slot is present. (AdamW uses the same rule; its decay is applied before.)"""
+    lr, b1, b2, t = hyper["learning_rate"], hyper["beta_1"], hyper["beta_2"], hyper["step"]
+    alpha = lr * ((1 - b2 ** t) ** 0.5 / (1 - b1 ** t))
+    m = slots["momentum"] + (grad - slots["momentum"]) * (1 - b1)
+    v = slots["velocity"] + (ag.square(grad) - slots["velocity"]) * (1 - b2)
+    new = {"momentum": m, "velocity": v}
+    if "velocity_hat" in slots:
+        v = new["velocity_hat"] = ag.maximum(slots["velocity_hat"], v)
+    return param - m * alpha / (ag.sqrt(v) + hyper["epsilon"]), new
+
+
+def adagrad(param, grad, slots, hyper):
+    """Adagrad: a += g^2; p -= lr*g / sqrt(a + eps)."""
+    acc = slots["accumulator"] + ag.square(grad)
+    return (param - hyper["learning_rate"] * grad / ag.sqrt(acc + hyper["epsilon"]),
+            {"accumulator": acc})
+
+
+def adadelta(param, grad, slots, hyper):
+    """Adadelta: delta = -g*sqrt(d + eps)/sqrt(a + eps) with running averages a (of g^2) and d (of
+    delta^2); p += lr*delta."""
+    rho, eps = hyper["rho"], hyper["epsilon"]
+    acc_grad = slots["accumulated_grad"] * rho + ag.square(grad) * (1 - rho)
+    delta = -(ag.sqrt(slots["accumulated_delta_var"] + eps) * grad) / ag.sqrt(acc_grad + eps)
+    acc_delta = slots["accumulated_delta_var"] * rho + ag.square(delta) * (1 - rho)
+    return (param + hyper["learning_rate"] * delta,
+            {"accumulated_grad": acc_grad, "accumulated_delta_var": acc_delta})
+
+
+def adamax(param, grad, slots, hyper):
+    """Adamax: u = max(b2*u, |g|); p -= lr*m / ((1 - b1^t)(u + eps))."""
+    lr, b1, t = hyper["learning_rate"], hyper["beta_1"], hyper["step"]
+    m = slots["momentum"] + (grad - slots["momentum"]) * (1 - b1)
+    u = ag.maximum(slots["norm"] * hyper["beta_2"], ag.abs(grad))
+    return param - lr * m / ((1 - b1 ** t) * (u + hyper["epsilon"])), {"momentum": m, "norm": u}
+
+
+def nadam_momentum_factor(beta_1, step):
+    """Nadam's momentum schedule mu_t = beta_1 * (1 - 0.5 * 0.96^t)."""
+    return beta_1 * (1.0 - 0.5 * 0.96 ** step)
+
+
+def nadam(param, grad, slots, hyper):
+    """Nadam (Keras 3 form). ``hyper['u_product']`` is the running product of mu_1..mu_t, already
+    advanced for this step."""
+    lr, b1, b2, t = hyper["learning_rate"], hyper["beta_1"], hyper["beta_2"], hyper["step"]
+    u_t = nadam_momentum_factor(b1, t)
+    u_next = nadam_momentum_factor(b1, t + 1)
+    u_product = hyper["u_product"]
+    m = slots["momentum"] + (grad - slots["momentum"]) * (1 - b1)
+    v = slots["velocity"] + (ag.square(grad) - slots["velocity"]) * (1 - b2)
+    m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * grad / (1 - u_product)
+    v_hat = v / (1 - b2 ** t)
+    return param - m_hat * lr / (ag.sqrt(v_hat) + hyper["epsilon"]), {"momentum": m, "velocity": v}
+
+
+# -- gradient transforms applied before the rules ------------------------------------------------
+def clip_by_norm(grad, clipnorm):
+    """Scale ``grad`` so that its L2 norm is at most ``clipnorm`` (zero gradients stay zero)."""
+    l2sum = ag.sum(ag.square(grad))
+    positive = l2sum > 0
+    norm = ag.where(positive, ag.sqrt(ag.where(positive, l2sum, 1.0)), l2sum)
+    return grad * clipnorm / ag.maximum(norm, clipnorm)
+
+
+def clip_by_global_norm(grads, clipnorm):
+    """Scale all gradients by one factor so that their joint L2 norm is at most ``clipnorm``."""
+    norm = ag.sqrt(sum(ag.sum(ag.square(g)) for g in grads))
+    scale = ag.minimum(1.0 / norm, 1.0 / clipnorm) * clipnorm
+    scale = scale + (norm - norm)  # inf/NaN norms give NaN, as in Keras
+    return [g * scale for g in grads]
+
+
+def clip_by_value(grad, clipvalue):
+    return ag.clip(grad, -clipvalue, clipvalue)
+
+
+def decoupled_weight_decay(param, learning_rate, weight_decay):
+    """p - p*wd*lr (AdamW-style decay, applied before the update rule)."""
+    return param - param * weight_decay * learning_rate

@@ -1,0 +1,68 @@
+"""The Keras 3 ``.keras`` file: a zip of ``metadata.json``, ``config.json`` and ``model.weights.h5``."""
+import datetime
+import io
+import json
+import zipfile
+
+import h5py
+
+from . import h5_keras3, model_config, optimizer_state
+from .atomic import atomic_path
+from .plan import LoadPlan
+from .safe_mode import check_config
+
+CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+#: The Keras release whose ``.keras`` layout the files written here follow.
+KERAS_VERSION = "3.6.0"
+
+
+def save(model, filepath, include_optimizer=True):
+    """Write ``model`` (architecture, weights, compile settings, optimizer state) atomically."""
+    record = model_config.serialize_model(model)
+    record["build_config"] = model_config.build_config(model)
+    record["compile_config"] = model_config.compile_config(model)
+    optimizer = getattr(model, "optimizer", None) if include_optimizer else None
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5file:
+        h5_keras3.write_weights(h5file, model, optimizer)
+    with atomic_path(filepath) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(METADATA, json.dumps(metadata))
+            zf.writestr(CONFIG, json.dumps(record))
+            zf.writestr(WEIGHTS, buffer.getvalue())
+
+
+def _read_member(zf, name, filepath):
+    if name not in zf.namelist():
+        raise ValueError(f"{filepath!r} is a zip file without {name!r}: not a .keras model file")
+    return zf.read(name)
+
+
+def read(filepath):
+    """(config record, bytes of model.weights.h5) of a ``.keras`` file."""
+    with zipfile.ZipFile(filepath) as zf:
+        record = json.loads(_read_member(zf, CONFIG, filepath))
+        weights = _read_member(zf, WEIGHTS, filepath)
+    return record, weights
+
+
+def build(record, stored, source, custom_objects=None, compile=True, safe_mode=True):
+    """The model of a ``.keras`` file from its config record and stored weights (``h5_keras3.read``);
+    compiled, with the optimizer state restored, when ``compile``."""
+    check_config(record, source, safe_mode)
+    model = model_config.deserialize_model(record, custom_objects)
+    model_config.ensure_built(model, record.get("build_config"))
+    plan = LoadPlan(source)
+    h5_keras3.plan_load(plan, stored, model)
+    plan.apply()
+    compile_cfg = record.get("compile_config") if compile else None
+    if compile_cfg:
+        model_config.compile_from_config(model, compile_cfg, custom_objects)
+        if stored.get("optimizer"):
+            state = LoadPlan(source)
+            optimizer_state.plan_load(state, model.optimizer, model.trainable_weights,
+                                      stored["optimizer"], source)
+            state.apply()
+    return model
