@@ -8,6 +8,7 @@ the modern call. Passing an old name together with its new name is a ``TypeError
 Use it with the :func:`interface` decorator on ``__init__`` or a method, or call :func:`convert`.
 """
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -224,6 +225,7 @@ TABLE = {
                                       "gamma_init": "gamma_initializer"},
                                      preprocess=_batch_normalization),
     "PReLU": Conversion({"init": "alpha_initializer"}),
+    "LeakyReLU": Conversion({"alpha": "negative_slope"}),
     "Model": Conversion({"input": "inputs", "output": "outputs"}),
     "Input": Conversion({"input_dtype": "dtype"}),
     "InputLayer": Conversion({"input_dtype": "dtype"}),
@@ -237,12 +239,12 @@ TABLE = {
 
 
 def _show(value):
+    """A value as Keras 2 shows it in the message: strings quoted, arrays as `array`, other values
+    cut after 10 characters."""
     if isinstance(value, str):
-        text = f'"{value}"'
-    elif isinstance(value, np.ndarray) or type(value).__name__ == "Tensor":
-        text = "array"
-    else:
-        text = repr(value)
+        return f'"{value}"'
+    text = "array" if isinstance(value, np.ndarray) or type(value).__name__ == "Tensor" \
+        else repr(value)
     return text if len(text) <= 10 else text[:10] + "..."
 
 
@@ -252,11 +254,12 @@ def modern_call(name, args, kwargs):
     return f"{name}({', '.join(parts)})"
 
 
-def convert(key, args, kwargs, name=None, stacklevel=3):
+def convert(key, args, kwargs, name=None, stacklevel=3, positional_names=()):
     """Apply ``TABLE[key]`` to a call's positional ``args`` and keyword ``kwargs``.
 
     Returns the converted ``(args, kwargs)``; warns once (``DeprecationWarning``) when anything
-    changed. ``name`` is the spelling shown in messages (defaults to ``key``).
+    changed. ``name`` is the spelling shown in messages (defaults to ``key``);
+    ``positional_names`` name the parameters the positional arguments fill.
     """
     row = TABLE[key]
     name = name or key
@@ -267,9 +270,10 @@ def convert(key, args, kwargs, name=None, stacklevel=3):
     for arg, mapping in row.values.items():
         if arg in kwargs and isinstance(kwargs[arg], str) and kwargs[arg] in mapping:
             kwargs[arg] = mapping[kwargs[arg]]
+    filled = set(positional_names[:len(args)])
     for old, new in row.renames.items():
         if old in kwargs:
-            if new in kwargs:
+            if new in kwargs or new in filled:
                 raise TypeError(f"The `{name}` call received both the legacy keyword argument "
                                 f"`{old}` and the Keras 2 keyword argument `{new}`. "
                                 f"Stick to the latter!")
@@ -290,12 +294,14 @@ def interface(key):
     """
     def decorate(fn):
         is_init = fn.__name__ == "__init__"
+        names = tuple(inspect.signature(fn).parameters)[1:]
 
         @functools.wraps(fn)
         def wrapper(self, *args, **kwargs):
             if args or kwargs:
                 shown = type(self).__name__ if is_init else fn.__name__
-                args, kwargs = convert(key, args, kwargs, name=shown, stacklevel=3)
+                args, kwargs = convert(key, args, kwargs, name=shown, stacklevel=3,
+                                       positional_names=names)
             return fn(self, *args, **kwargs)
         return wrapper
     return decorate

@@ -2,11 +2,12 @@
 classes (callables returning a reduced scalar tensor), with Keras 3's definitions and epsilons,
 the Keras 1/2 aliases, ``get``/``serialize``/``deserialize``.
 
-Cross-entropies from logits use stable formulations (log-sigmoid, log-softmax).
+The cross-entropies are ``autograd_core.nn``'s (keras.ops semantics; stable from logits).
 """
 import numpy as np
 
 import autograd_core as ag
+from autograd_core import nn
 
 EPSILON = 1e-7
 _REDUCTIONS = ("sum_over_batch_size", "auto", "sum", "none", "mean", "mean_with_sample_weight", None)
@@ -52,54 +53,10 @@ def match_ranks(x1, x2, expand_rank_1=True):
     return x1, x2
 
 
-# -- the cross-entropy kernels (unreduced; keras.ops semantics) ------------------------------------
-def _engine_nn():
-    try:
-        from autograd_core import nn
-    except ImportError:
-        return None
-    names = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-    return nn if all(hasattr(nn, n) for n in names) else None
-
-
-def _bce(target, output, from_logits):
-    nn = _engine_nn()
-    if nn is not None:
-        return nn.binary_crossentropy(target, output, from_logits=from_logits)
-    if from_logits:  # max(x, 0) - x*z + log(1 + exp(-|x|))
-        return ag.relu(output) - output * target + ag.log1p(ag.exp(-ag.abs(output)))
-    output = ag.clip(output, EPSILON, 1.0 - EPSILON)
-    return -(target * ag.log(output) + (1.0 - target) * ag.log(1.0 - output))
-
-
-def _log_probs(output, from_logits, axis):
-    if from_logits:
-        return ag.log_softmax(output, axis=axis)
-    output = output / ag.sum(output, axis=axis, keepdims=True)
-    return ag.log(ag.clip(output, EPSILON, 1.0 - EPSILON))
-
-
-def _cce(target, output, from_logits, axis):
-    nn = _engine_nn()
-    if nn is not None:
-        return nn.categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
-    return -ag.sum(target * _log_probs(output, from_logits, axis), axis=axis)
-
-
 def one_hot(indices, depth, dtype):
     """One-hot rows (engine ops): ``indices`` integer tensor, result shape indices.shape + (depth,)."""
     classes = ag.arange(depth, device=indices.device)
     return ag.cast(ag.equal(ag.expand_dims(indices, -1), classes), dtype)
-
-
-def _scce(target, output, from_logits, axis):
-    nn = _engine_nn()
-    if nn is not None:
-        return nn.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
-    if axis not in (-1, output.ndim - 1):
-        output = ag.moveaxis(output, axis, -1)
-    return -ag.sum(one_hot(target, output.shape[-1], output.dtype) * _log_probs(output, from_logits, -1),
-                   axis=-1)
 
 
 # -- loss functions: (y_true, y_pred) -> per-sample losses ---------------------------------------
@@ -130,7 +87,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     y_true, y_pred = _pair(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return ag.mean(_bce(y_true, y_pred, from_logits), axis=axis)
+    return ag.mean(nn.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -143,7 +100,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         classes = y_pred.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
-    return _cce(y_true, y_pred, from_logits, axis)
+    return nn.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
@@ -158,9 +115,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
                          f"do not fit predictions of shape {y_pred.shape}; expected targets of shape "
                          f"{y_pred.shape[:-1]} (or with a trailing 1)")
     if ignore_class is None:
-        return _scce(y_true, y_pred, from_logits, axis)
+        return nn.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
     valid = ag.not_equal(y_true, ignore_class)
-    losses = _scce(ag.where(valid, y_true, 0), y_pred, from_logits, axis)
+    losses = nn.sparse_categorical_crossentropy(ag.where(valid, y_true, 0), y_pred,
+                                                from_logits=from_logits, axis=axis)
     return ag.where(valid, losses, 0.0)
 
 

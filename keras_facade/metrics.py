@@ -154,15 +154,22 @@ def _detached(x):
 
 
 class Reduce(Metric):
-    """Running sum or weighted mean of values."""
+    """Running sum or weighted mean of values. Updates only queue the (weighted) values; they are
+    summed in one go when the result is asked for, so a training step pays almost nothing here."""
     _mean = True
+    _FLUSH_AT = 256
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
+        self._pending = []
 
     def update_state(self, values, sample_weight=None):
         with ag.no_grad():
             values = as_tensor(_detached(values), dtype=self.dtype)
+            if isinstance(sample_weight, (int, float)):  # one weight for all (e.g. the batch size)
+                self._queue(values if sample_weight == 1 else values * sample_weight)
+                self.count = self.count + values.size * sample_weight
+                return
             if sample_weight is None:
                 per_sample = values if values.ndim <= 1 else \
                     ag.mean(values, axis=tuple(range(1, values.ndim)))
@@ -175,11 +182,29 @@ class Reduce(Metric):
                 weight = ag.broadcast_to(weight, values.shape)
                 per_sample = values * weight
                 count = ag.sum(weight)
-            self.total = self.total + ag.sum(per_sample)
+            self._queue(per_sample)
             self.count = self.count + count
+
+    def _queue(self, values):
+        self._pending.append(values)
+        if len(self._pending) >= self._FLUSH_AT:
+            self._flush()
+
+    def _flush(self):
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        if all(p.ndim == 0 for p in pending):
+            flat = ag.stack(pending)
+        elif all(p.ndim == 1 for p in pending):
+            flat = ag.concatenate(pending)
+        else:
+            flat = ag.concatenate([ag.reshape(p, (-1,)) for p in pending])
+        self.total = self.total + ag.sum(flat)
 
     def result(self):
         with ag.no_grad():
+            self._flush()
             total = as_tensor(self.total, dtype=self.dtype)
             if not self._mean:
                 return total
@@ -284,34 +309,33 @@ class _ConfusionMetric(Metric):
     ``top_k`` keeps only each row's k highest predictions; ``class_id`` looks at one class."""
     _counts = ("tp", "fp", "tn", "fn")
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None,
-                 default_threshold=0.5):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         self.init_thresholds = thresholds
         self._scalar = thresholds is None or np.ndim(thresholds) == 0
-        values = [default_threshold if thresholds is None else thresholds] if self._scalar \
-            else list(thresholds)
-        if top_k is not None and thresholds is None:
-            values = [-EPSILON] if default_threshold == 0.5 and top_k else values
+        default = 0.5 if top_k is None else -1e10  # with top_k, every kept prediction is positive
+        values = [default if thresholds is None else thresholds] if self._scalar else list(thresholds)
         self.thresholds = np.asarray(values, dtype=np.float32)
         self.top_k, self.class_id = top_k, class_id
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.counts = {k: ag.zeros(len(self.thresholds)) for k in self._counts}
+        self.counts = {}
+
+    def count(self, key):
+        """The weighted count ``key`` ('tp', 'fp', 'tn' or 'fn') at each threshold."""
+        value = self.counts.get(key)
+        return ag.zeros(len(self.thresholds)) if value is None else value
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         with ag.no_grad():
             y_true, y_pred = match_ranks(*_pair(_detached(y_true), _detached(y_pred)))
             if self.top_k is not None:
-                kth = ag.max(y_pred, axis=-1, keepdims=True) if self.top_k == 1 else \
-                    _kth_largest(y_pred, self.top_k)
-                y_pred = ag.where(y_pred >= kth, y_pred, -np.inf)
+                y_pred = ag.where(y_pred >= _kth_largest(y_pred, self.top_k), y_pred, -np.inf)
             if self.class_id is not None:
                 y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
             weight = None
             if sample_weight is not None:
                 weight = as_tensor(_detached(sample_weight), like=y_pred)
-                y_true_b, weight = match_ranks(y_true, weight)
                 if weight.ndim < y_pred.ndim:
                     weight = ag.reshape(weight, weight.shape + (1,) * (y_pred.ndim - weight.ndim))
                 weight = ag.reshape(ag.broadcast_to(weight, y_pred.shape), (-1, 1))
@@ -329,6 +353,8 @@ class _ConfusionMetric(Metric):
 def _kth_largest(y_pred, k):
     """The k-th largest value of each row (keepdims), by k-1 rounds of masking the maximum."""
     current = y_pred
+    if k == 1:
+        return ag.max(current, axis=-1, keepdims=True)
     for _ in range(k - 1):
         top = ag.max(current, axis=-1, keepdims=True)
         current = ag.where(current >= top, -np.inf, current)
@@ -336,7 +362,8 @@ def _kth_largest(y_pred, k):
 
 
 def update_confusion_counts(counts, y_true, y_pred, thresholds, weight=None):
-    """Add weighted tp/fp/tn/fn at each threshold into ``counts`` (dict of (T,) tensors)."""
+    """Add weighted tp/fp/tn/fn at each threshold into ``counts`` (a dict of (T,) tensors, empty
+    at first: the counts then live on the predictions' device)."""
     labels = ag.reshape(ag.cast(y_true > 0, y_pred.dtype), (-1, 1))
     predicted = ag.cast(ag.reshape(y_pred, (-1, 1)) > ag.tensor(thresholds, device=y_pred.device),
                         y_pred.dtype)
@@ -347,14 +374,15 @@ def update_confusion_counts(counts, y_true, y_pred, thresholds, weight=None):
     tp = ag.sum(predicted * positives, axis=0)
     fp = ag.sum(predicted * negatives, axis=0)
     new = {"tp": tp, "fp": fp, "tn": ag.sum(negatives) - fp, "fn": ag.sum(positives) - tp}
-    for key in counts:
-        counts[key] = counts[key] + ag.cast(new[key], counts[key].dtype)
+    for key, value in new.items():
+        value = ag.cast(value, np.float32)
+        counts[key] = value if key not in counts else counts[key] + value
 
 
 def _count_metric(class_name, key, doc):
     def result(self):
         with ag.no_grad():
-            value = self.counts[key]
+            value = self.count(key)
             return value[0] if self._scalar else value
     return type(class_name, (_ConfusionMetric,), {"result": result, "__doc__": doc,
                                                   "__module__": __name__})
@@ -371,8 +399,8 @@ class Precision(_ConfusionMetric):
 
     def result(self):
         with ag.no_grad():
-            tp = self.counts["tp"]
-            return self._result_of(tp, tp + self.counts["fp"])
+            tp = self.count("tp")
+            return self._result_of(tp, tp + self.count("fp"))
 
 
 class Recall(_ConfusionMetric):
@@ -380,8 +408,8 @@ class Recall(_ConfusionMetric):
 
     def result(self):
         with ag.no_grad():
-            tp = self.counts["tp"]
-            return self._result_of(tp, tp + self.counts["fn"])
+            tp = self.count("tp")
+            return self._result_of(tp, tp + self.count("fn"))
 
 
 class AUC(_ConfusionMetric):
@@ -415,7 +443,7 @@ class AUC(_ConfusionMetric):
 
     def result(self):
         with ag.no_grad():
-            tp, fp, tn, fn = (self.counts[k] for k in ("tp", "fp", "tn", "fn"))
+            tp, fp, tn, fn = (self.count(k) for k in ("tp", "fp", "tn", "fn"))
             if self.curve == "PR" and self.summation_method == "interpolation":
                 return _interpolated_pr_auc(tp, fp, fn)
             recall = _divide_no_nan(tp, tp + fn)
@@ -505,7 +533,4 @@ def deserialize(config, custom_objects=None):
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
         raise ValueError(f"Unknown metric class {name!r} (pass custom_objects for your own)")
-    config = dict(config.get("config", {}))
-    if cls is AUC:
-        config.pop("num_thresholds", None) if config.get("thresholds") else None
-    return cls.from_config(config)
+    return cls.from_config(dict(config.get("config", {})))

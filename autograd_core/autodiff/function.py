@@ -4,16 +4,22 @@ Both attach one graph node whose derivative is the user's rule; the forward runs
 A rule written with engine ops (on tensors) is itself differentiable, so higher-order gradients
 work through it.
 """
+import weakref
+
 from ..tensor import Tensor
 from .graph import Node, Primitive
 from .mode import GRAD_ENABLED, set_grad_enabled
 
 
 class FunctionCtx:
-    """What ``forward`` hands to ``backward``: saved tensors and any attributes set on it."""
+    """What ``forward`` hands to ``backward``: saved tensors and any attributes set on it.
+
+    A saved forward result is handed back as the recorded output, so a backward written with it
+    stays differentiable (second derivatives through ``Function`` work)."""
 
     def __init__(self, args):
         self._saved = ()
+        self._out = None  # (the tensor forward returned, a weakref to the recorded output)
         self.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
 
     def save_for_backward(self, *tensors):
@@ -21,7 +27,11 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        return self._saved
+        if self._out is None:
+            return self._saved
+        returned, recorded = self._out
+        out = recorded()
+        return tuple(out if (t is returned and out is not None) else t for t in self._saved)
 
 
 def _as_output(out, args, where):
@@ -70,8 +80,10 @@ class Function:
     def apply(cls, *args):
         ctx = FunctionCtx(args)
         with set_grad_enabled(False):
-            out = cls.forward(ctx, *args)
-        out = _as_output(out, args, f"{cls.__name__}.forward")
+            returned = cls.forward(ctx, *args)
+        out = _as_output(returned, args, f"{cls.__name__}.forward")
+        if any(t is returned for t in ctx._saved):
+            ctx._out = (returned, weakref.ref(out))
         return _attach(out, cls._prim(), args, {"ctx": ctx})
 
     @staticmethod

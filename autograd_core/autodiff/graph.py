@@ -69,11 +69,14 @@ class Primitive:
             arrays = (a._data,)
         else:
             dev, needs_grad, arrays = _scan(self.name, args)
-        if dev.index and dev.kind == "cuda":
-            with dev.context():
+        try:
+            if dev.index and dev.kind == "cuda":
+                with dev.context():
+                    out = self.fwd(dev.xp, *arrays, **params)
+            else:
                 out = self.fwd(dev.xp, *arrays, **params)
-        else:
-            out = self.fwd(dev.xp, *arrays, **params)
+        except (ValueError, IndexError) as exc:
+            raise _named_error(self.name, args, exc) from exc
         t = _new(out, dev)
         if needs_grad and GRAD_ENABLED[0] and self.differentiable:
             t.requires_grad = True
@@ -108,6 +111,20 @@ def raise_device_mismatch(name, args):
     raise RuntimeError(
         f"{name}: operands are on different devices ({first} and {other}); "
         f"move them to one device first, e.g. x.to('{first}')")
+
+
+def _named_error(name, args, exc):
+    """``exc`` from a forward rule, prefixed with the op's name and its operands' shapes/dtypes."""
+    msg = str(exc)
+    if msg.startswith(f"{name}:"):
+        return exc
+    parts = ", ".join(f"{a.shape} {a.dtype}" if isinstance(a, Tensor) else type(a).__name__
+                      for a in args)
+    text = f"{name}: {msg} (operands: {parts})"
+    try:
+        return type(exc)(text)
+    except Exception:  # an exception class with another constructor
+        return ValueError(text) if isinstance(exc, ValueError) else IndexError(text)
 
 
 REGISTRY = {}

@@ -17,4 +17,4 @@ from .losses import (binary_crossentropy, categorical_crossentropy,  # noqa: F40
 from .normalization import moments, batch_norm, layer_norm  # noqa: F401
 from .pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, global_max_pool,  # noqa: F401
                       global_avg_pool, upsampling2d)
-from .recurrent import simple_rnn_step, lstm_step, gru_step  # noqa: F401
+from .recurrent import simple_rnn_step, lstm_step, gru_step, lstm_sequence  # noqa: F401

@@ -27,16 +27,20 @@ def _scatter_fwd(xp, g, ids, rows=None):
     return out
 
 
+def _no_grad(*args, **params):
+    return None  # integer ids have no derivative
+
+
 embedding_lookup = primitive(
     "embedding_lookup", _lookup_fwd,
-    vjps=[lambda g, out, table, ids: embedding_scatter(g, ids, rows=table.shape[0]), None],
-    jvps=[lambda t, out, table, ids: embedding_lookup(t, ids), None],
+    vjps=[lambda g, out, table, ids: embedding_scatter(g, ids, rows=table.shape[0]), _no_grad],
+    jvps=[lambda t, out, table, ids: embedding_lookup(t, ids), _no_grad],
     doc="table[ids] along the first axis of the table.")
 
 embedding_scatter = primitive(
     "embedding_scatter", _scatter_fwd,
-    vjps=[lambda v, out, g, ids, rows=None: embedding_lookup(v, ids), None],
-    jvps=[lambda t, out, g, ids, rows=None: embedding_scatter(t, ids, rows=rows), None],
+    vjps=[lambda v, out, g, ids, rows=None: embedding_lookup(v, ids), _no_grad],
+    jvps=[lambda t, out, g, ids, rows=None: embedding_scatter(t, ids, rows=rows), _no_grad],
     doc="Sum the rows of g into a zero table at ids (repeated ids accumulate).")
 
 

@@ -1,7 +1,9 @@
 """Elementwise math with numpy-style call signatures (tensors, arrays or Python scalars)."""
+import numpy as np
+
 from .. import backend
 from ..primitives import elementwise as P
-from ._coerce import pair, as_tensor
+from ._coerce import as_tensor, coerce, pair
 
 
 def _binary(prim):
@@ -104,8 +106,13 @@ def where(condition, x, y):
         condition = Tensor(condition, device=dev)
     if condition._data.dtype != backend.bool_:
         condition = condition != 0
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor) and not isinstance(x, (int, float)):
-        x = as_tensor(x, device=condition._device)
+    # the branches follow the binary ops' rules: Python (and numpy) scalars are weak
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = as_tensor(x.item() if isinstance(x, np.generic) else x, device=condition._device)
+    if isinstance(x, Tensor):
+        x, y = coerce(x, y)
+    else:
+        y, x = coerce(y, x)
     return P.where(condition, x, y)
 
 

@@ -55,10 +55,12 @@ def mean(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
-    """Variance (``ddof=0``: the biased estimate, as numpy)."""
+    """Variance (``ddof=0``: the biased estimate); as numpy, ``ddof`` >= the count divides by 0."""
     x = as_tensor(x)
     d = x - mean(x, axis, keepdims=True)
-    return sum(d * d, axis, keepdims) * (1.0 / builtins_max(_count(x, axis) - ddof, 1))
+    dof = _count(x, axis) - ddof
+    total = sum(d * d, axis, keepdims)
+    return total * (1.0 / dof) if dof > 0 else total / 0.0
 
 
 def std(x, axis=None, ddof=0, keepdims=False):

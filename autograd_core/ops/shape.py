@@ -176,7 +176,8 @@ def flip(x, axis=None):
 def _key_part(k, dev):
     if isinstance(k, Tensor):
         if k._device is not dev:
-            raise RuntimeError(f"getitem: index tensor is on {k._device} but the tensor is on {dev}")
+            raise RuntimeError(f"getitem: index tensor is on {k._device} but the tensor is on {dev}; "
+                               f"move the index first, e.g. index.to('{dev}')")
         return k._data
     if isinstance(k, (list, np.ndarray)) or backend.is_backend_array(k):
         arr = np.asarray(k) if isinstance(k, list) else k

@@ -12,8 +12,9 @@ max/min reductions     split evenly among all tied elements
 clip(x, lo, hi)        1 at x == lo or x == hi (gradient flows at the bounds)
 =====================  =========================================================
 
-Rules with a pole (div, log, log1p, sqrt, pow) treat a zero cotangent as a hard zero, so an inf or
-NaN in the branch of ``where`` that was not selected never turns into a NaN gradient.
+Rules with a pole (div, log, log1p, sqrt, pow) or an overflow (exp, expm1) treat a zero cotangent as
+a hard zero, so an inf or NaN in the branch of ``where`` that was not selected never turns into a
+NaN gradient.
 """
 import numpy as np
 
@@ -50,7 +51,15 @@ div = primitive(
 
 
 def _pow_vjp_base(g, out, a, b):
+    if not isinstance(b, Tensor) and b == 0:
+        return None  # a**0 is constant (also at a == 0, where a**(b-1) is inf)
     return _safe(g, g * b * a ** (b - 1))
+
+
+def _pow_jvp_base(t, out, a, b):
+    if not isinstance(b, Tensor) and b == 0:
+        return None
+    return t * b * a ** (b - 1)
 
 
 def _log_base(a):
@@ -69,8 +78,7 @@ def _pow_vjp_exp(g, out, a, b):
 pow = primitive(
     "pow", lambda xp, a, b: a ** b,
     vjps=[_pow_vjp_base, _pow_vjp_exp],
-    jvps=[lambda t, out, a, b: t * b * a ** (b - 1),
-          lambda t, out, a, b: t * out * _log_base(a)])
+    jvps=[_pow_jvp_base, lambda t, out, a, b: t * out * _log_base(a)])
 
 
 def _split_tie(g, a, b, pick_a):
@@ -97,8 +105,9 @@ minimum = primitive(
 neg = primitive("neg", lambda xp, x: -x,
                 vjps=[lambda g, out, x: -g], jvps=[lambda t, out, x: -t])
 
+# exp and expm1 overflow to inf: a zero cotangent stays zero (where(x < 50, exp(x), ...) patterns)
 exp = primitive("exp", lambda xp, x: xp.exp(x),
-                vjps=[lambda g, out, x: g * out], jvps=[lambda t, out, x: t * out])
+                vjps=[lambda g, out, x: _safe(g, g * out)], jvps=[lambda t, out, x: t * out])
 
 log = primitive("log", lambda xp, x: xp.log(x),
                 vjps=[lambda g, out, x: _safe(g, g / x)], jvps=[lambda t, out, x: t / x])
@@ -108,7 +117,8 @@ log1p = primitive("log1p", lambda xp, x: xp.log1p(x),
                   jvps=[lambda t, out, x: t / (1 + x)])
 
 expm1 = primitive("expm1", lambda xp, x: xp.expm1(x),
-                  vjps=[lambda g, out, x: g * (out + 1)], jvps=[lambda t, out, x: t * (out + 1)])
+                  vjps=[lambda g, out, x: _safe(g, g * (out + 1))],
+                  jvps=[lambda t, out, x: t * (out + 1)])
 
 sqrt = primitive("sqrt", lambda xp, x: xp.sqrt(x),
                  vjps=[lambda g, out, x: _safe(g, g * 0.5 / out)],

@@ -28,8 +28,10 @@ import numpy as np
 from ..autodiff.graph import primitive
 from ._lazy import O
 
-#: feature maps with fewer output positions per image than this use im2col + one GEMM
+#: the row-tap path needs this many output positions per image and this many entries (kw * C) in
+#: each of its kh GEMMs' inner dimension; smaller problems use im2col and one GEMM
 ROWS_MIN_POSITIONS = 256
+ROWS_MIN_DEPTH = 64
 
 
 # -- geometry helpers ----------------------------------------------------------------------------
@@ -88,8 +90,8 @@ def _common(xp, a, b):
     return a.astype(dt, copy=False), b.astype(dt, copy=False)
 
 
-def _use_rows(kh, strides, ho, wo):
-    return strides[0] == 1 and kh > 1 and ho * wo >= ROWS_MIN_POSITIONS
+def _use_rows(kh, depth, strides, ho, wo):
+    return strides[0] == 1 and kh > 1 and ho * wo >= ROWS_MIN_POSITIONS and depth >= ROWS_MIN_DEPTH
 
 
 def _row_cols(xp, xpad, kw, sw, dw, wo):
@@ -116,7 +118,7 @@ def _correlate(xp, xpad, w, strides, dilation):
     kh, kw, _, o = w.shape
     ho = _out_len(hp, kh, strides[0], dilation[0])
     wo = _out_len(wp, kw, strides[1], dilation[1])
-    if not _use_rows(kh, strides, ho, wo):
+    if not _use_rows(kh, kw * c, strides, ho, wo):
         cols = _im2col(xp, xpad, kh, kw, strides, dilation, ho, wo)
         return xp.matmul(cols, w.reshape(kh * kw * c, o)).reshape(n, ho, wo, o)
     cols = _row_cols(xp, xpad, kw, strides[1], dilation[1], wo)
@@ -184,7 +186,7 @@ def _filter_grad_fwd(xp, x, g, w_shape=None, strides=(1, 1), dilation=(1, 1),
     # only the rows/columns that some window reaches take part
     xpad = xpad[:, :(ho - 1) * strides[0] + (kh - 1) * dilation[0] + 1,
                 :(wo - 1) * strides[1] + (kw - 1) * dilation[1] + 1]
-    if not _use_rows(kh, strides, ho, wo):
+    if not _use_rows(kh, kw * c, strides, ho, wo):
         cols = _im2col(xp, xpad, kh, kw, strides, dilation, ho, wo)
         return xp.matmul(cols.T, g.reshape(-1, o)).reshape(w_shape)
     cols = _row_cols(xp, xpad, kw, strides[1], dilation[1], wo)
@@ -318,6 +320,11 @@ def _pick_fwd(xp, v, x, out, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0)))
     return res
 
 
+def _no_grad(*args, **params):
+    """The argmax positions are piecewise constant: no derivative through x or the pooled max."""
+    return None
+
+
 max_pool2d = primitive(
     "max_pool2d", _max_fwd,
     vjps=[lambda g, out, x, **p: max_pool2d_route(g, x, out, **p)],
@@ -326,14 +333,14 @@ max_pool2d = primitive(
 
 max_pool2d_route = primitive(
     "max_pool2d_route", _route_fwd,
-    vjps=[lambda v, out, g, x, o, **p: max_pool2d_pick(v, x, o, **p), None, None],
-    jvps=[lambda t, out, g, x, o, **p: max_pool2d_route(t, x, o, **p), None, None],
+    vjps=[lambda v, out, g, x, o, **p: max_pool2d_pick(v, x, o, **p), _no_grad, _no_grad],
+    jvps=[lambda t, out, g, x, o, **p: max_pool2d_route(t, x, o, **p), _no_grad, _no_grad],
     doc="Scatter a pooled cotangent to the first maximal element of each window.")
 
 max_pool2d_pick = primitive(
     "max_pool2d_pick", _pick_fwd,
-    vjps=[lambda g, out, v, x, o, **p: max_pool2d_route(g, x, o, **p), None, None],
-    jvps=[lambda t, out, v, x, o, **p: max_pool2d_pick(t, x, o, **p), None, None],
+    vjps=[lambda g, out, v, x, o, **p: max_pool2d_route(g, x, o, **p), _no_grad, _no_grad],
+    jvps=[lambda t, out, v, x, o, **p: max_pool2d_pick(t, x, o, **p), _no_grad, _no_grad],
     doc="Gather, per window, the element at the window's first maximum.")
 
 

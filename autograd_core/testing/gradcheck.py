@@ -95,7 +95,7 @@ class _Problem:
 
     def linearize(self):
         """``(outputs, pull)``; ``pull(cotangents)`` gives one float64 numpy gradient per input."""
-        outs, pull = vjp(lambda *xs: _as_tuple(self.call(*xs)), *self.xs)
+        outs, pull = vjp(lambda *xs: tuple(self.call(*xs)), *self.xs)
         outs = list(outs)
         for k, o in enumerate(outs):
             if o.dtype.kind != "f":
@@ -127,10 +127,6 @@ class _Problem:
             parts.append(flat_out[k:k + o.size].reshape(o.shape))
             k += o.size
         return parts
-
-
-def _as_tuple(outs):
-    return tuple(outs)
 
 
 def _defaults(eps, atol, rtol):
@@ -278,7 +274,7 @@ def gradgradcheck(f, *inputs, grad_outputs=None, eps=None, atol=None, rtol=None,
 
     def first_derivative(*args):
         xs, cts = args[:n], args[n:]
-        _, pull = vjp(lambda *d: _as_tuple(prob.call(*d)), *xs)
+        _, pull = vjp(lambda *d: tuple(prob.call(*d)), *xs)
         return pull(tuple(cts))
 
     return gradcheck(first_derivative, *prob.xs, *grad_outputs, eps=eps, atol=atol, rtol=rtol,
@@ -302,7 +298,7 @@ def check_jvp(f, *inputs, tangents=None, eps=None, atol=None, rtol=None, seed=0,
     elif not isinstance(tangents, (tuple, list)):
         tangents = [tangents]
     tangents = [np.asarray(t, dtype=_F64).reshape(x.shape) for t, x in zip(tangents, prob.xs)]
-    outs, touts = jvp(lambda *xs: _as_tuple(prob.call(*xs)), tuple(prob.xs),
+    outs, touts = jvp(lambda *xs: tuple(prob.call(*xs)), tuple(prob.xs),
                       tuple(Tensor._make(x.device.asarray(t), x.device)
                             for x, t in zip(prob.xs, tangents)))
     for k, (o, t) in enumerate(zip(outs, touts)):

@@ -12,8 +12,9 @@
     @given(ags.data_for_shape(ags.shapes(min_dims=1), ags.indices))   # (shape, index) pairs
     def test_getitem(case): shape, key = case ...
 
-Shape-dependent strategies (``axes``, ``indices``, ``float_arrays``...) take a concrete shape or a
-strategy of shapes; use :func:`data_for_shape` (or ``st.data()``) to draw both together.
+``float_arrays``, ``smooth_points`` and ``tensors`` take a shape or a strategy of shapes; ``axes``,
+``reduction_args`` and ``indices`` take a concrete shape: use :func:`data_for_shape` (or
+``st.data()``) to draw a shape and what depends on it together.
 """
 import numpy as np
 from hypothesis import strategies as st
@@ -67,10 +68,8 @@ def axes(ndim, allow_none=True, allow_int=True, allow_tuple=True, allow_negative
     if ndim and allow_int:
         options.append(st.integers(low, ndim - 1))
     if allow_tuple:
-        def distinct(t):
-            return len({a % ndim for a in t}) == len(t)
-        options.append(st.lists(st.integers(low, ndim - 1), max_size=ndim, unique_by=lambda a: a % ndim)
-                       .map(tuple).filter(distinct) if ndim else st.just(()))
+        options.append(st.lists(st.integers(low, ndim - 1), max_size=ndim,
+                                unique_by=lambda a: a % ndim).map(tuple) if ndim else st.just(()))
     if not options:
         raise ValueError("axes: nothing allowed")
     return st.one_of(*options)
@@ -109,7 +108,11 @@ def advanced_indices(draw, shape, allow_bool=True, allow_lists=True):
         lead = draw(st.integers(1, len(shape)))
         mask = draw(hnp.arrays(np.bool_, shape[:lead]))
         rest = draw(st.lists(st.sampled_from(["slice", "int", "none"]), max_size=len(shape) - lead))
-        return (mask,) + tuple(_basic_part(draw, k, shape[lead + i]) for i, k in enumerate(rest))
+        key, axis = [mask], lead
+        for kind in rest:  # None adds an axis without consuming one
+            key.append(_basic_part(draw, kind, shape[axis] if kind != "none" else 0))
+            axis += kind != "none"
+        return tuple(key)
     n_index = draw(st.integers(1, len(shape)))
     kinds = draw(st.lists(st.sampled_from(["array", "slice", "int"]), min_size=n_index,
                           max_size=n_index))
@@ -206,7 +209,7 @@ def _push_away(a, avoid, margin, lo, hi):
 def interleave(*arrays, margin=0.05):
     """Snap each array to its own lattice (array k to ``k*margin + j*n*margin``, n arrays) so that
     entries of different arrays differ by at least ``margin`` wherever they broadcast together: no
-    ties for maximum/minimum, whatever the shapes."""
+    ties for maximum/minimum, whatever the shapes. Values move by at most ``n*margin/2``."""
     n = len(arrays)
     step = n * margin
     return tuple(np.asarray(np.round((a - k * margin) / step) * step + k * margin, dtype=a.dtype)

@@ -563,7 +563,7 @@ class Layer:
     def inbound_nodes(self):
         return self._inbound_nodes
 
-    def _node_offset(self):
+    def _node_offset(self, style="keras2"):
         """Keras 2 counts a pre-existing node on graph models; 0 for plain layers."""
         return 0
 

@@ -47,13 +47,32 @@ def in_safe_mode(safe_mode=None):
 
 
 # -- functions ------------------------------------------------------------------------------------
+def _importable_name(fn):
+    """(module, name) under which ``fn`` can be imported back, or None."""
+    module = getattr(fn, "__module__", None)
+    if not module:
+        return None
+    for name in (getattr(fn, "__qualname__", None), getattr(fn, "__name__", None)):
+        if not name or "<" in name:
+            continue
+        try:
+            obj = importlib.import_module(module)
+            for attr in name.split("."):
+                obj = getattr(obj, attr)
+        except (ImportError, AttributeError):
+            continue
+        if obj is fn:
+            return module, name
+    return None
+
+
 def function_reference(fn):
     """``module.qualname`` of an importable function; ValueError for lambdas and local functions."""
-    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
-    if not module or not qualname or "<" in qualname:
+    found = _importable_name(fn)
+    if found is None:
         raise ValueError(f"Cannot serialize {fn!r} by name: it is a lambda or a local function. "
                          f"Define it at module level (importable) or pass it in custom_objects.")
-    return f"{module}.{qualname}"
+    return ".".join(found)
 
 
 def resolve_function(reference, custom_objects=None):
@@ -79,11 +98,6 @@ def resolve_function(reference, custom_objects=None):
     raise ValueError(f"Unknown function {reference!r}: not importable and not in custom_objects")
 
 
-def _is_named(fn):
-    qualname = getattr(fn, "__qualname__", "")
-    return isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)) and "<" not in qualname
-
-
 def func_dump(fn):
     """Keras 2's bytecode form of a function: (base64 marshal of the code, defaults, closure)."""
     code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
@@ -102,11 +116,12 @@ def func_load(code, defaults=None, closure=None, globs=None):
 
 def serialize_function(fn, key):
     """Config entries for a function stored under ``key`` (Keras 2 layout)."""
-    if _is_named(fn):
-        module = fn.__module__
-        return {key: fn.__qualname__, f"{key}_type": "function",
+    found = _importable_name(fn)
+    if found is not None:
+        module, name = found
+        return {key: name, f"{key}_type": "function",
                 ("module" if key == "function" else f"{key}_module"): module}
-    if callable(fn) and not isinstance(fn, types.FunctionType):
+    if not isinstance(fn, types.FunctionType):
         raise ValueError(f"Cannot serialize {fn!r}: only functions can be stored in a config")
     return {key: list(func_dump(fn)), f"{key}_type": "lambda"}
 
@@ -194,7 +209,8 @@ def deserialize(config, custom_objects=None, safe_mode=None):
         raise ValueError(f"deserialize expects a config dict, got the string {config!r}")
     with SafeModeScope(safe_mode):
         cls = get_layer_class(config["class_name"], custom_objects, config.get("module"))
-        inner = dict(config.get("config") or {})
+        inner = config.get("config") or {}
+        inner = dict(inner) if isinstance(inner, dict) else inner  # Keras 2.0: a list of layers
         layer = _call_from_config(cls, inner, custom_objects)
         build_config = config.get("build_config")
         if build_config and not layer.built:

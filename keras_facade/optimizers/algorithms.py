@@ -1,6 +1,9 @@
 """The built-in optimizers: each names its hyper-parameters, its slots (in Keras 3's variable order)
-and the pure update rule of ``rules`` it applies. Defaults are Keras 3's; ``epsilon=None`` (Keras 2)
-means 1e-7."""
+and the pure update rule of ``rules`` it applies. Defaults are Keras 3's; the defaults that changed
+since Keras 2 (learning rates of Adadelta/Adagrad/Adamax/Nadam, Adagrad's initial accumulator, where
+RMSprop/Adagrad put epsilon) come from the compatibility profile (``keras_facade.config``).
+``epsilon=None`` (Keras 2) means 1e-7."""
+from .. import config
 from . import rules
 from .base import Optimizer
 
@@ -9,6 +12,25 @@ _EPSILON = 1e-7
 
 def _eps(epsilon):
     return _EPSILON if epsilon is None else epsilon
+
+
+def _profile(value, key, kwargs=None):
+    """``value``, or the profile's default for ``key`` when it is None (and no Keras 2 ``lr`` was
+    given in ``kwargs``)."""
+    if value is None and not (kwargs and "lr" in kwargs):
+        return config.default(key)
+    return value
+
+
+class _EpsilonPlacement:
+    """Mixin for rules whose epsilon moved inside the square root in Keras 3 (the keras2 profile
+    puts it back outside)."""
+
+    def _read_placement(self):
+        self._epsilon_inside = config.default("optimizers.epsilon_placement") == "inside"
+
+    def rule_hyper(self):
+        return dict(super().rule_hyper(), epsilon_inside=self._epsilon_inside)
 
 
 class SGD(Optimizer):
@@ -26,7 +48,7 @@ class SGD(Optimizer):
         return [[("momentum", 0.0)]] if self.momentum != 0 else []
 
 
-class RMSprop(Optimizer):
+class RMSprop(_EpsilonPlacement, Optimizer):
     """RMSprop (Keras 3: epsilon inside the square root; optional centering and momentum)."""
     rule = staticmethod(rules.rmsprop)
     _hyper_names = ("rho", "momentum", "epsilon", "centered")
@@ -35,6 +57,7 @@ class RMSprop(Optimizer):
                  **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, _eps(epsilon), centered
+        self._read_placement()
 
     def slot_groups(self):
         groups = [[("velocity", 0.0)]]
@@ -73,14 +96,19 @@ class AdamW(Adam):
                          amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
 
 
-class Adagrad(Optimizer):
-    """Adagrad: the accumulator starts at ``initial_accumulator_value``; epsilon inside the root."""
+class Adagrad(_EpsilonPlacement, Optimizer):
+    """Adagrad: the accumulator starts at ``initial_accumulator_value`` (Keras 3: lr 0.001, 0.1;
+    keras2 profile: lr 0.01, 0.0)."""
     rule = staticmethod(rules.adagrad)
     _hyper_names = ("initial_accumulator_value", "epsilon")
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+    def __init__(self, learning_rate=None, initial_accumulator_value=None, epsilon=1e-7, **kwargs):
+        learning_rate = _profile(learning_rate, "optimizers.adagrad.learning_rate", kwargs)
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, _eps(epsilon)
+        self.initial_accumulator_value = _profile(initial_accumulator_value,
+                                                  "optimizers.adagrad.initial_accumulator_value")
+        self.epsilon = _eps(epsilon)
+        self._read_placement()
 
     def slot_groups(self):
         return [[("accumulator", self.initial_accumulator_value)]]
@@ -93,9 +121,7 @@ class Adadelta(Optimizer):
     _hyper_names = ("rho", "epsilon")
 
     def __init__(self, learning_rate=None, rho=0.95, epsilon=1e-7, **kwargs):
-        if learning_rate is None and "lr" not in kwargs:
-            from ..training.compat import profile_default
-            learning_rate = profile_default("adadelta_learning_rate")
+        learning_rate = _profile(learning_rate, "optimizers.adadelta.learning_rate", kwargs)
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.rho, self.epsilon = rho, _eps(epsilon)
 
@@ -104,11 +130,12 @@ class Adadelta(Optimizer):
 
 
 class Adamax(Optimizer):
-    """Adamax (Adam with the infinity norm)."""
+    """Adamax (Adam with the infinity norm; default lr 0.001, keras2 profile 0.002)."""
     rule = staticmethod(rules.adamax)
     _hyper_names = ("beta_1", "beta_2", "epsilon")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        learning_rate = _profile(learning_rate, "optimizers.adamax.learning_rate", kwargs)
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, _eps(epsilon)
 
@@ -118,12 +145,13 @@ class Adamax(Optimizer):
 
 class Nadam(Optimizer):
     """Nadam (Adam with Nesterov momentum; Keras 3's momentum schedule without Keras 2's
-    ``schedule_decay``)."""
+    ``schedule_decay``; default lr 0.001, keras2 profile 0.002)."""
     rule = staticmethod(rules.nadam)
     _hyper_names = ("beta_1", "beta_2", "epsilon")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         kwargs.pop("schedule_decay", None)  # Keras 2 argument; Keras 3's schedule has no such factor
+        learning_rate = _profile(learning_rate, "optimizers.nadam.learning_rate", kwargs)
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, _eps(epsilon)
 

@@ -115,9 +115,13 @@ class Optimizer:
         """New global slot values for 1-based ``step`` (called once per step, before the rule)."""
         return values
 
+    def rule_config(self):
+        """The hyper-parameters that ``get_config`` reports."""
+        return {n: getattr(self, n) for n in self._hyper_names}
+
     def rule_hyper(self):
         """The rule's own hyper-parameters (besides learning_rate and step)."""
-        return {n: getattr(self, n) for n in self._hyper_names}
+        return self.rule_config()
 
     # -- learning rate and iterations -----------------------------------------------------------
     def _set_learning_rate(self, value):
@@ -478,9 +482,6 @@ class Optimizer:
         if self.decay:
             config["decay"] = self.decay
         return config
-
-    def rule_config(self):
-        return self.rule_hyper()
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

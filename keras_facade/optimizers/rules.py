@@ -24,16 +24,17 @@ def sgd(param, grad, slots, hyper):
 
 
 def rmsprop(param, grad, slots, hyper):
-    """RMSprop with epsilon inside the square root; optional centering and momentum."""
+    """RMSprop with epsilon inside the square root (Keras 3; outside when ``hyper['epsilon_inside']``
+    is False, as Keras 2); optional centering and momentum."""
     lr, rho, eps = hyper["learning_rate"], hyper["rho"], hyper["epsilon"]
     new = {"velocity": slots["velocity"] * rho + ag.square(grad) * (1 - rho)}
     if "average_gradient" in slots:
         avg = slots["average_gradient"] * rho + grad * (1 - rho)
         new["average_gradient"] = avg
-        denominator = new["velocity"] - ag.square(avg) + eps
+        second_moment = new["velocity"] - ag.square(avg)
     else:
-        denominator = new["velocity"] + eps
-    increment = lr * grad / ag.sqrt(denominator)
+        second_moment = new["velocity"]
+    increment = lr * grad / _root(second_moment, eps, hyper)
     if "momentum" in slots:
         new["momentum"] = slots["momentum"] * hyper["momentum"] + increment
         return param - new["momentum"], new
@@ -53,10 +54,17 @@ def adam(param, grad, slots, hyper):
     return param - m * alpha / (ag.sqrt(v) + hyper["epsilon"]), new
 
 
+def _root(value, eps, hyper):
+    """sqrt(value + eps) (Keras 3), or sqrt(value) + eps (Keras 2's placement)."""
+    if hyper.get("epsilon_inside", True):
+        return ag.sqrt(value + eps)
+    return ag.sqrt(value) + eps
+
+
 def adagrad(param, grad, slots, hyper):
-    """Adagrad: a += g^2; p -= lr*g / sqrt(a + eps)."""
+    """Adagrad: a += g^2; p -= lr*g / sqrt(a + eps) (eps placed as for ``rmsprop``)."""
     acc = slots["accumulator"] + ag.square(grad)
-    return (param - hyper["learning_rate"] * grad / ag.sqrt(acc + hyper["epsilon"]),
+    return (param - hyper["learning_rate"] * grad / _root(acc, hyper["epsilon"], hyper),
             {"accumulator": acc})
 
 

@@ -141,15 +141,15 @@ def _lerp_into(low, high, weight):
 
 
 def _bilinear(src, index, stride, frac_rows, frac_cols, out):
+    """Interpolate the four neighbours ``index + (0, 1, stride, stride + 1)`` into ``out``."""
     def tap(offset):
         return np.take(src, index + offset if offset else index, axis=1)
 
     top = _lerp_into(tap(0), tap(1), frac_cols)
-    bottom = tap(stride)
-    bottom = _lerp_into(bottom, tap(stride + 1), frac_cols)
+    bottom = _lerp_into(tap(stride), tap(stride + 1), frac_cols)
     bottom -= top
     bottom *= frac_rows
-    np.add(bottom, top, out=out)
+    np.add(bottom, top, out=out)  # the last step of the row lerp writes straight into ``out``
 
 
 def warp(planes, matrix, fill_mode="nearest", cval=0.0, order=1, out=None):

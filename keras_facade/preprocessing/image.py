@@ -13,15 +13,16 @@ Deliberate differences from Keras 2:
 * ``fill_mode='wrap'`` is periodic with period ``n`` (scipy's ``'wrap'`` used
   ``n - 1``);
 * seeded iterators and ``fit(..., seed=...)`` draw from their own
-  ``RandomState`` instead of reseeding NumPy's global generator (the draws are
-  the same; unseeded ones use NumPy's global generator, like Keras);
+  ``RandomState`` instead of reseeding NumPy's global generator (the same
+  draws Keras 2 made, without the side effect; unseeded ones use NumPy's
+  global generator, like Keras);
 * the images of a batch are loaded and warped in a small thread pool (the
   random draws come first, in order, and ``standardize`` runs in the calling
   thread, so seeded runs repeat exactly);
 * ``standardize`` never modifies its argument in place;
 * a directory without class subfolders, or a missing ``classes`` folder, raises
   instead of yielding 0 images; unreadable image files raise ``OSError``
-  naming the file.
+  naming the file; ``filepaths`` are always absolute.
 """
 
 import io
@@ -146,7 +147,8 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None,
     except FileNotFoundError:
         raise
     except Exception as exc:  # pillow raises many types for broken files
-        raise OSError(f"Cannot read image file {path!r}: {exc}") from exc
+        name = path if hasattr(path, "read") else os.fspath(path)
+        raise OSError(f"Cannot read image file {name!r}: {exc}") from exc
     return img
 
 
@@ -190,10 +192,12 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
 
 def _file_format(path, file_format):
     """Pillow format name from ``file_format`` or the file extension (None: unknown)."""
+    extensions = Image.registered_extensions()
     if file_format:
-        return "JPEG" if file_format.lower() in ("jpg", "jpeg") else file_format.upper()
-    extension = os.path.splitext(os.fspath(path))[1].lower() if not hasattr(path, "write") else ""
-    return Image.registered_extensions().get(extension)
+        return extensions.get("." + file_format.lower(), file_format.upper())
+    if hasattr(path, "write"):
+        return None
+    return extensions.get(os.path.splitext(os.fspath(path))[1].lower())
 
 
 def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
@@ -410,7 +414,7 @@ class ImageDataGenerator:
         self.vertical_flip = vertical_flip
         self.rescale = rescale
         self.preprocessing_function = preprocessing_function
-        self.dtype = np.dtype(dtype).name
+        self.dtype = np.dtype(dtype or "float32").name
         self.interpolation_order = self._check_order(interpolation_order)
         self.data_format = _data_format(data_format)
         if self.data_format == "channels_first":
@@ -454,7 +458,7 @@ class ImageDataGenerator:
             if getattr(self, flag) != value:
                 setattr(self, flag, value)
                 warnings.warn(f"This ImageDataGenerator specifies `{reason}`, which overrides setting of "
-                              f"`{flag}`.", stacklevel=3)
+                              f"`{flag}`.", stacklevel=4)
         if self.zca_whitening:
             force("featurewise_center", True, "zca_whitening")
             force("featurewise_std_normalization", False, "zca_whitening")
@@ -763,7 +767,7 @@ class _AugmentingIterator(Iterator):
         self.save_to_dir = save_to_dir
         self.save_prefix = save_prefix
         self.save_format = save_format
-        self.dtype = np.dtype(dtype).name
+        self.dtype = np.dtype(dtype or "float32").name
 
     def _random_params(self, sample_shape):
         rng = getattr(self._local, "rng", None)
@@ -781,16 +785,16 @@ class _AugmentingIterator(Iterator):
         batch_x = np.empty((len(index_array),) + tuple(sample_shape), dtype=self.dtype)
         generator = self.image_data_generator
         if generator is None:
-            for i, j in enumerate(index_array):
-                batch_x[i] = load(j)
-            return batch_x
-        params = [self._random_params(sample_shape) for _ in index_array]
+            for i, x in enumerate(_map_in_threads(load, index_array)):
+                batch_x[i] = x
+        else:
+            params = [self._random_params(sample_shape) for _ in index_array]
 
-        def transformed(i):
-            return generator.apply_transform(load(index_array[i]), params[i])
+            def transformed(i):
+                return generator.apply_transform(load(index_array[i]), params[i])
 
-        for i, x in enumerate(_map_in_threads(transformed, range(len(index_array)))):
-            batch_x[i] = generator.standardize(x)
+            for i, x in enumerate(_map_in_threads(transformed, range(len(index_array)))):
+                batch_x[i] = generator.standardize(x)
         self._save_batch(batch_x, index_array)
         return batch_x
 
@@ -798,8 +802,9 @@ class _AugmentingIterator(Iterator):
         if not self.save_to_dir:
             return
         os.makedirs(self.save_to_dir, exist_ok=True)
+        rng = getattr(self._local, "rng", None) or np.random
         for image, index in zip(batch_x, index_array):
-            name = f"{self.save_prefix}_{index}_{np.random.randint(10**7)}.{self.save_format}"
+            name = f"{self.save_prefix}_{index}_{rng.randint(10**7)}.{self.save_format}"
             save_img(os.path.join(self.save_to_dir, name), image, data_format=self.data_format)
 
 
@@ -883,20 +888,28 @@ class NumpyArrayIterator(_AugmentingIterator):
 
 _POOL_LOCK = threading.Lock()
 _POOL = {"pid": None, "executor": None}
+_POOL_THREAD = threading.local()
+
+
+def _mark_pool_thread():
+    _POOL_THREAD.active = True
 
 
 def _map_in_threads(function, items):
     """``map(function, items)`` in order, run by a shared thread pool.
 
     Pillow's decoders and numpy's large-array loops release the GIL, so batches
-    of images load and warp in parallel.
+    of images load and warp in parallel.  Calls made from a pool thread (an
+    ``apply_transform`` that reads another iterator) run inline, so the pool
+    never waits on itself.
     """
-    if len(items) < 2:
+    if len(items) < 2 or getattr(_POOL_THREAD, "active", False):
         return map(function, items)
     with _POOL_LOCK:
         if _POOL["pid"] != os.getpid():  # none yet, or inherited through fork
             _POOL["executor"] = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
-                                                   thread_name_prefix="image-decode")
+                                                   thread_name_prefix="image-batch",
+                                                   initializer=_mark_pool_thread)
             _POOL["pid"] = os.getpid()
         executor = _POOL["executor"]
     return executor.map(function, items)

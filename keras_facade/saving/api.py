@@ -23,7 +23,8 @@ from .atomic import atomic_path, confirm_overwrite
 from .plan import LoadPlan
 
 _KERAS3_WEIGHTS = ".weights.h5"
-_H5_READ_ERRORS = (OSError, KeyError, RuntimeError, TypeError)
+#: What h5py, zipfile and json raise on damaged files (and the readers on unexpected contents).
+_READ_ERRORS = (OSError, KeyError, RuntimeError, TypeError, ValueError, zipfile.BadZipFile)
 
 
 def _check_format(save_format, action):
@@ -53,17 +54,15 @@ def read_h5(filepath, what, reader):
     if os.path.isdir(filepath):
         raise ValueError(f"{filepath!r} is a folder (a TensorFlow SavedModel?): only '.keras' and "
                          f"HDF5 files can be loaded")
+    is_zip = zipfile.is_zipfile(filepath)
+    if not is_zip and not h5py.is_hdf5(filepath):
+        raise ValueError(f"{filepath!r} is neither an HDF5 file nor a .keras zip: cannot load {what} "
+                         f"from it")
     try:
-        if zipfile.is_zipfile(filepath):
-            source = io.BytesIO(keras_zip.read(filepath)[1])
-        elif h5py.is_hdf5(filepath):
-            source = filepath
-        else:
-            raise ValueError(f"{filepath!r} is neither an HDF5 file nor a .keras zip: cannot load "
-                             f"{what} from it")
+        source = io.BytesIO(keras_zip.read(filepath)[1]) if is_zip else filepath
         with h5py.File(source, "r") as h5file:
             return reader(h5file)
-    except (*_H5_READ_ERRORS, zipfile.BadZipFile) as err:
+    except _READ_ERRORS as err:
         raise ValueError(f"Cannot read {what} file {filepath!r}: it is truncated or corrupt "
                          f"({type(err).__name__}: {err})") from err
 
@@ -160,10 +159,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if os.path.exists(filepath) and zipfile.is_zipfile(filepath):
         try:
             record, weights = keras_zip.read(filepath)
-        except (zipfile.BadZipFile, KeyError, OSError) as err:
+            with h5py.File(io.BytesIO(weights), "r") as h5file:
+                stored = h5_keras3.read(h5file)
+        except _READ_ERRORS as err:
             raise ValueError(f"Cannot read model file {filepath!r}: it is truncated or corrupt "
                              f"({type(err).__name__}: {err})") from err
-        stored = read_h5_bytes(weights, filepath)
         return keras_zip.build(record, stored, filepath, custom_objects, compile, safe_mode)
     saved = read_h5(filepath, "model", h5_model.read)
     if saved.record is None:
@@ -171,13 +171,3 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                          f"'model_config'). Build the model in code and call "
                          f"model.load_weights({filepath!r}).")
     return h5_model.build(saved, filepath, custom_objects, compile, safe_mode)
-
-
-def read_h5_bytes(data, source):
-    """The Keras 3 layout stored in ``data`` (the bytes of an HDF5 file)."""
-    try:
-        with h5py.File(io.BytesIO(data), "r") as h5file:
-            return h5_keras3.read(h5file)
-    except _H5_READ_ERRORS as err:
-        raise ValueError(f"Cannot read the weights in {source!r}: they are truncated or corrupt "
-                         f"({type(err).__name__}: {err})") from err

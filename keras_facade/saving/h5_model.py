@@ -1,5 +1,8 @@
 """The Keras 2 whole-model HDF5 file (``model.save('m.h5')``).
 
+The architecture is stored as Keras 3's legacy writer stores it (Keras 3 configs), or, under the
+``keras2`` compatibility profile, as Keras 2 wrote it.
+
 Root attributes ``keras_version``, ``backend``, ``model_config`` (JSON architecture) and
 ``training_config`` (JSON: optimizer_config, loss, metrics, weighted_metrics, sample_weight_mode,
 loss_weights); group ``model_weights`` in the Keras 2 weights layout; group ``optimizer_weights``
@@ -11,10 +14,12 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
+from .. import config as facade_config
 from . import h5_legacy, model_config, optimizer_state
 from .h5_attrs import has_strings, read_str_attr, read_strings, write_strings
 from .plan import LoadPlan
 from .safe_mode import check_config
+from .structure import class_name
 
 
 def is_model_file(h5file):
@@ -39,10 +44,14 @@ def _optimizer_names(optimizer, variables):
 
 def write(h5file, model, include_optimizer=True):
     """Write the whole model into an open, empty HDF5 file."""
-    h5file.attrs["keras_version"] = h5_legacy.KERAS_VERSION.encode()
+    version = facade_config.default("serialization.keras_version")
+    h5file.attrs["keras_version"] = version.encode()
     h5file.attrs["backend"] = h5_legacy.BACKEND.encode()
-    record = model_config.serialize_model(model)
-    arch = {"class_name": record["class_name"], "config": record["config"]}
+    if version.startswith("2"):  # the Keras 2 profile: configs as Keras 2 wrote them
+        arch = {"class_name": class_name(model), "config": model.get_config()}
+    else:  # as Keras 3's legacy writer does: Keras 3 configs in the Keras 2 file layout
+        record = model_config.serialize_model(model)
+        arch = {"class_name": record["class_name"], "config": record["config"]}
     h5file.attrs["model_config"] = json.dumps(arch).encode("utf8")
     h5_legacy.write_weights(h5file.create_group("model_weights"), list(model.layers))
     training = model_config.training_config(model)
@@ -92,7 +101,7 @@ def read(h5file):
 def build(saved, source, custom_objects=None, compile=True, safe_mode=True):
     """The model of a :class:`SavedModel`: rebuilt, filled and (when asked and stored) compiled."""
     check_config(saved.record, source, safe_mode)
-    model = model_config.deserialize_model(saved.record, custom_objects)
+    model = model_config.deserialize_model(saved.record, custom_objects, safe_mode)
     plan = LoadPlan(source)
     h5_legacy.plan_load(plan, saved.weights, list(model.layers))
     plan.apply()

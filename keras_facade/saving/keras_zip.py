@@ -52,8 +52,7 @@ def build(record, stored, source, custom_objects=None, compile=True, safe_mode=T
     """The model of a ``.keras`` file from its config record and stored weights (``h5_keras3.read``);
     compiled, with the optimizer state restored, when ``compile``."""
     check_config(record, source, safe_mode)
-    model = model_config.deserialize_model(record, custom_objects)
-    model_config.ensure_built(model, record.get("build_config"))
+    model = model_config.deserialize_model(record, custom_objects, safe_mode)
     plan = LoadPlan(source)
     h5_keras3.plan_load(plan, stored, model)
     plan.apply()

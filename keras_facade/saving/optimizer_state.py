@@ -9,10 +9,7 @@ import warnings
 
 def variables(optimizer):
     """The optimizer's state variables in Keras 3 order (empty before it is built)."""
-    found = getattr(optimizer, "variables", None)
-    if callable(found):
-        found = found()
-    return list(found or [])
+    return list(getattr(optimizer, "variables", None) or [])
 
 
 def ensure_built(optimizer, trainable_variables):

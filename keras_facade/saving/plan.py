@@ -8,7 +8,7 @@ import numpy as np
 
 
 def _shapes(items):
-    return [tuple(x.shape) if hasattr(x, "shape") else np.shape(x) for x in items]
+    return [tuple(x.shape) for x in items]
 
 
 class LoadPlan:
@@ -18,7 +18,6 @@ class LoadPlan:
         self.source = source
         self.skip_mismatch = skip_mismatch
         self.pairs = []
-        self.skipped = []
 
     def mismatch(self, message):
         """Report a problem: a warning when ``skip_mismatch``, else a ValueError naming the file."""
@@ -26,7 +25,6 @@ class LoadPlan:
         if not self.skip_mismatch:
             raise ValueError(text)
         warnings.warn(text + " (skipped: skip_mismatch=True)", stacklevel=3)
-        self.skipped.append(message)
 
     def add(self, owner, variables, arrays):
         """Queue ``arrays`` for ``variables`` (one owner: a layer or a path) after checking them."""

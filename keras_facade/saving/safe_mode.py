@@ -1,42 +1,27 @@
 """Loading never runs code from a file unless asked to.
 
 A Lambda layer saved from a ``lambda`` (or any function that cannot be imported by name) is stored as
-Python bytecode; rebuilding it would execute that bytecode. ``check_config`` finds such entries in a
-model config and refuses them while safe mode is on (the default): Keras 2 configs
-(``function_type: 'lambda'``, a bytecode triple) and Keras 3 ones (``class_name: '__lambda__'``).
-Functions stored by importable name are fine. ``safe_mode=False`` or
-``enable_unsafe_deserialization()`` lifts the check for files one trusts; code that rebuilds a
-Lambda consults ``in_safe_mode()``.
+Python bytecode; rebuilding it would execute that bytecode. Before a saved model is rebuilt,
+``check_config`` looks for such entries in its config and refuses them in safe mode (the default),
+naming the file and the layer: Keras 2 configs (``function_type: 'lambda'``, a bytecode triple) and
+Keras 3 ones (``class_name: '__lambda__'``). Functions stored by importable name are fine.
+``safe_mode=False`` or ``keras_facade.config.enable_unsafe_deserialization()`` lifts the check for
+files one trusts; the layers' own deserialization then rebuilds the function (inside
+``layers.serialization.SafeModeScope``, which ``deserialize_model`` enters).
 """
-import contextlib
-import threading
-
-_state = threading.local()
-_unsafe_everywhere = {"on": False}
 
 
 def enable_unsafe_deserialization():
     """Allow bytecode in configs for the rest of the process (Keras 3's global switch)."""
-    _unsafe_everywhere["on"] = True
+    from .. import config
+    config.enable_unsafe_deserialization()
 
 
-def in_safe_mode():
-    """Whether rebuilding code from a config is refused right now (True by default)."""
-    if _unsafe_everywhere["on"]:
-        return False
-    return getattr(_state, "safe", True)
-
-
-@contextlib.contextmanager
-def safe_mode_scope(safe_mode=True):
-    """Set safe mode for a block (``None`` keeps the current setting)."""
-    previous = getattr(_state, "safe", True)
-    if safe_mode is not None:
-        _state.safe = bool(safe_mode)
-    try:
-        yield
-    finally:
-        _state.safe = previous
+def effective(safe_mode=True):
+    """Whether a load with this ``safe_mode`` argument refuses bytecode: ``safe_mode=False`` allows it,
+    and so do an enclosing ``SafeModeScope(False)`` and the global switch."""
+    from ..layers.serialization import in_safe_mode
+    return safe_mode is not False and in_safe_mode()
 
 
 def _is_bytecode(node):
@@ -65,8 +50,8 @@ def find_bytecode(config):
 
 
 def check_config(config, source, safe_mode=True):
-    """Raise ValueError when ``config`` holds bytecode and safe mode is on."""
-    if not safe_mode or not in_safe_mode():
+    """Raise ValueError when ``config`` holds bytecode and safe mode is in effect."""
+    if not effective(safe_mode):
         return
     owner = find_bytecode(config)
     if owner is not None:
@@ -74,5 +59,5 @@ def check_config(config, source, safe_mode=True):
             f"{source}: the layer {owner} was saved as Python bytecode (a lambda or a local "
             f"function). Rebuilding it would run code stored in the file, which allows arbitrary code "
             f"execution, so it is refused in safe mode. If you trust this file, pass safe_mode=False "
-            f"(or call keras_facade.saving.enable_unsafe_deserialization()); otherwise define the "
+            f"(or call keras_facade.config.enable_unsafe_deserialization()); otherwise define the "
             f"function in an importable module and save the model again.")

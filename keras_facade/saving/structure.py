@@ -20,8 +20,8 @@ def snake_case(name):
 
 
 def class_name(obj):
-    """The Keras class name of a layer (a Keras 1 alias class reports the class it stands for)."""
-    return getattr(type(obj), "_keras_class_name", None) or type(obj).__name__
+    """The Keras class name of a layer, model or optimizer."""
+    return type(obj).__name__
 
 
 def unique(items):
@@ -58,17 +58,18 @@ def children(obj):
     """(attribute, child or list of children) pairs of the Keras 3 saveable walk, sorted by attribute.
 
     Sequential/functional models have ``layers``; wrappers ``layer`` (Bidirectional: ``forward_layer``
-    and ``backward_layer`` instead); recurrent layers ``cell`` (stacked cells: ``cells``). Any other
-    layer (subclassed models and layers) contributes its public attributes that hold layers or lists
-    of layers.
+    and ``backward_layer`` instead); recurrent layers ``cell``. Any other layer or model (subclassed)
+    contributes its public attributes that hold layers or lists of layers, and a subclassed model also
+    ``layers``, the list of all its sublayers (those already reached by an attribute are skipped).
     """
     if is_graph_model(obj):
         return [("layers", list(obj.layers))]
+    attrs = {k: v for k, v in (vars(obj) if hasattr(obj, "__dict__") else {}).items()
+             if not k.startswith("_")}
+    if hasattr(obj, "layers") and hasattr(obj, "compile"):
+        attrs["layers"] = list(obj.layers)
     found = []
-    attrs = vars(obj) if hasattr(obj, "__dict__") else {}
     for name in sorted(attrs):
-        if name.startswith("_"):
-            continue
         value = attrs[name]
         if is_layer(value) and value is not obj:
             found.append((name, value))
@@ -80,7 +81,11 @@ def children(obj):
 
 
 def own_variables(obj):
-    """The variables a node owns itself: its weights less those of its children, Keras order."""
+    """The variables a node owns itself (trainable ones first, as Keras 3 stores them), not those of
+    the layers under it."""
+    own = getattr(obj, "_own_weights", None)
+    if callable(own):
+        return unique(own())
     inner = set()
     for _, child in children(obj):
         for c in (child if isinstance(child, list) else [child]):

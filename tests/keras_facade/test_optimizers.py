@@ -266,10 +266,21 @@ def test_keras2_lowercase_aliases():
     assert optimizers.rmsprop is optimizers.RMSprop and optimizers.nadam is optimizers.Nadam
 
 
-def test_adadelta_default_learning_rate_follows_profile():
-    from keras_facade.training.compat import profile_default
-    assert optimizers.Adadelta().get_config()["learning_rate"] == pytest.approx(
-        profile_default("adadelta_learning_rate"))
+def test_defaults_follow_compat_profile():
+    from keras_facade import config
+    with config.use_compat("keras3"):
+        assert optimizers.Adadelta().get_config()["learning_rate"] == pytest.approx(0.001)
+        assert optimizers.Adagrad().initial_accumulator_value == 0.1
+    with config.use_compat("keras2"):
+        assert optimizers.Adadelta().get_config()["learning_rate"] == pytest.approx(1.0)
+        assert optimizers.Nadam().get_config()["learning_rate"] == pytest.approx(0.002)
+        opt = optimizers.RMSprop(learning_rate=0.1)
+    # Keras 2 put epsilon outside the square root: p -= lr*g / (sqrt(a) + eps)
+    p = ag.tensor([1.0], dtype="float64", requires_grad=True)
+    opt.epsilon = 0.5
+    opt.apply([ag.tensor([2.0], dtype="float64")], [p])
+    a = 0.1 * 4.0
+    assert p.item() == pytest.approx(1.0 - float(np.float32(0.1)) * 2.0 / (np.sqrt(a) + 0.5))
 
 
 def test_config_round_trip_keeps_hyperparameters_and_schedule():

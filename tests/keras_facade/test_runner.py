@@ -20,6 +20,7 @@ from keras.models import Sequential
 from keras.layers import Dense
 from keras.layers.core import Dense as CoreDense, Dropout
 from keras.utils import np_utils
+from keras.preprocessing.image import ImageDataGenerator
 from keras.utils.np_utils import to_categorical
 import keras.utils.np_utils
 
@@ -34,6 +35,7 @@ report = {
     "dense": Dense.__module__,
     "core_dense_same": CoreDense is Dense,
     "np_utils": np_utils.__name__,
+    "image": ImageDataGenerator.__module__,
     "to_categorical": to_categorical([0, 2]).tolist(),
     "modules": sorted(n for n in sys.modules if n == "keras" or n.startswith("keras.")),
     "resolved": {n: sys.modules[n].__name__ for n in sys.modules
@@ -86,9 +88,10 @@ def test_script_runs_with_keras_resolved_to_facade_despite_installed_keras(tmp_p
     assert report["backend"] == "keras_facade.backend"
     assert report["dense"].startswith("keras_facade.layers")
     assert report["np_utils"] == "keras_facade.utils.np_utils"
+    assert report["image"] == "keras_facade.preprocessing.image"
     assert report["to_categorical"] == [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     assert {"keras", "keras.backend", "keras.layers", "keras.layers.core", "keras.models",
-            "keras.utils", "keras.utils.np_utils"} <= set(report["modules"])
+            "keras.utils", "keras.utils.np_utils", "keras.preprocessing.image"} <= set(report["modules"])
     assert all(v == "keras_facade" + k[len("keras"):] for k, v in report["resolved"].items())
     assert report["compat"] == "keras3"
     assert report["model"] == 1

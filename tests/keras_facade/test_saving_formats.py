@@ -196,13 +196,15 @@ def test_bytecode_keras2_spellings_and_named_functions():
     assert safe_mode.find_bytecode(shape_fn) == "'l' (Lambda)"
 
 
-def test_safe_mode_scope():
-    assert safe_mode.in_safe_mode()
-    with safe_mode.safe_mode_scope(False):
-        assert not safe_mode.in_safe_mode()
-        with safe_mode.safe_mode_scope(None):
-            assert not safe_mode.in_safe_mode()
-    assert safe_mode.in_safe_mode()
+def test_safe_mode_effective_follows_argument_scope_and_global_switch(monkeypatch):
+    from keras_facade import config
+    from keras_facade.layers.serialization import SafeModeScope
+    assert safe_mode.effective(True) and not safe_mode.effective(False)
+    with SafeModeScope(False):
+        assert not safe_mode.effective(True)
+    monkeypatch.setitem(config._unsafe, "enabled", False)
+    safe_mode.enable_unsafe_deserialization()
+    assert config.unsafe_deserialization_enabled() and not safe_mode.effective(True)
 
 
 # -- registry --------------------------------------------------------------------------------------

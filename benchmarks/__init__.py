@@ -1,0 +1,1 @@
+"""Benchmarks of docs/benchmarks.md; run with ``python benchmarks/run.py``."""

@@ -1,0 +1,31 @@
+"""``keras.layers``: every layer class, ``Input``, ``serialize``/``deserialize``.
+
+The Keras 2 submodule paths (``keras.layers.core``, ``.convolutional``, ``.pooling``, ``.recurrent``,
+``.normalization``, ``.embeddings``, ``.merge``, ``.advanced_activations``, ``.wrappers``, ``.noise``)
+are modules of this package; ``.merging`` and ``.reshaping`` are Keras 3's names.
+"""
+from .base import Layer, InputSpec
+from .input_layer import Input, InputLayer, KerasTensor
+from .core import (Dense, Activation, Dropout, SpatialDropout1D, SpatialDropout2D, Flatten, Reshape,
+                   Permute, RepeatVector, Lambda, Masking, ActivityRegularization)
+from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
+                            Deconvolution2D, Convolution2DTranspose, AtrousConvolution1D,
+                            AtrousConvolution2D)
+from .reshaping import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
+                        UpSampling2D)
+from .pooling import (MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
+                      GlobalMaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D,
+                      GlobalAveragePooling2D, MaxPool1D, AvgPool1D, MaxPool2D, AvgPool2D,
+                      GlobalMaxPool1D, GlobalAvgPool1D, GlobalMaxPool2D, GlobalAvgPool2D)
+from .normalization import BatchNormalization, LayerNormalization
+from .embeddings import Embedding
+from .recurrent import (RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,
+                        StackedRNNCells)
+from .wrappers import Wrapper, TimeDistributed, Bidirectional
+from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, add,
+                    subtract, multiply, average, maximum, minimum, concatenate, dot, merge, Merge)
+from .advanced_activations import ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU
+from .noise import GaussianNoise, GaussianDropout, AlphaDropout
+from .serialization import serialize, deserialize
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,272 @@
+"""conv1d / conv2d / conv2d_transpose: values against direct numpy loops, gradients and gradients of
+gradients against finite differences, output shapes over random geometry, and bad input."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import autograd_core as ag
+from autograd_core.primitives import windows
+from autograd_core.testing import gradcheck, gradgradcheck
+
+rng = np.random.default_rng(0)
+
+
+def tf_pads(n, k, s, d, padding):
+    """TensorFlow's rule, written out independently of the implementation."""
+    span = (k - 1) * d + 1
+    if padding == "valid":
+        return 0, 0
+    out = -(-n // s)
+    total = max((out - 1) * s + span - n, 0)
+    return total // 2, total - total // 2
+
+
+def ref_conv2d(x, w, b=None, stride=(1, 1), padding="valid", dilation=(1, 1)):
+    """Direct loops over output positions and kernel taps."""
+    (pt, pb), (pl, pr) = (tf_pads(x.shape[1], w.shape[0], stride[0], dilation[0], padding),
+                          tf_pads(x.shape[2], w.shape[1], stride[1], dilation[1], padding))
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    kh, kw, _, o = w.shape
+    ho = (xp.shape[1] - (kh - 1) * dilation[0] - 1) // stride[0] + 1
+    wo = (xp.shape[2] - (kw - 1) * dilation[1] - 1) // stride[1] + 1
+    y = np.zeros((x.shape[0], ho, wo, o))
+    for i in range(ho):
+        for j in range(wo):
+            for a in range(kh):
+                for c in range(kw):
+                    y[:, i, j] += xp[:, i * stride[0] + a * dilation[0],
+                                     j * stride[1] + c * dilation[1]] @ w[a, c]
+    return y if b is None else y + b
+
+
+def ref_conv2d_transpose(x, w, stride, padding, output_padding=None):
+    """Scatter every input pixel through the kernel, then cut the Keras output window."""
+    n, h, wd, _ = x.shape
+    kh, kw, o, _ = w.shape
+    full = np.zeros((n, (h - 1) * stride + kh, (wd - 1) * stride + kw, o))
+    for i in range(h):
+        for j in range(wd):
+            for a in range(kh):
+                for c in range(kw):
+                    full[:, i * stride + a, j * stride + c] += x[:, i, j] @ w[a, c].T
+    sizes = []
+    for size, k in ((h, kh), (wd, kw)):
+        if output_padding is None:
+            sizes.append(size * stride if padding == "same" else size * stride + max(k - stride, 0))
+        else:
+            pad = k // 2 if padding == "same" else 0
+            sizes.append((size - 1) * stride + k - 2 * pad + output_padding)
+    starts = [tf_pads(size, k, stride, 1, padding)[0] for size, k in zip(sizes, (kh, kw))]
+    out = np.zeros((n, sizes[0], sizes[1], o))
+    part = full[:, starts[0]:starts[0] + sizes[0], starts[1]:starts[1] + sizes[1]]
+    out[:, :part.shape[1], :part.shape[2]] = part
+    return out
+
+
+@pytest.fixture(params=["im2col", "rows"])
+def path(request, monkeypatch):
+    """Run a test on both convolution code paths (tiny problems normally take im2col)."""
+    if request.param == "rows":
+        monkeypatch.setattr(windows, "ROWS_MIN_POSITIONS", 0)
+        monkeypatch.setattr(windows, "ROWS_MIN_DEPTH", 0)
+    return request.param
+
+
+CASES_2D = [  # (H, W, Cin, Cout, kh, kw, stride, padding, dilation)
+    (7, 8, 3, 4, 3, 3, 1, "same", 1),
+    (7, 8, 3, 4, 3, 3, 1, "valid", 1),
+    (9, 7, 2, 3, 3, 2, 2, "same", 1),
+    (9, 9, 2, 3, 2, 3, (2, 1), "valid", 1),
+    (9, 9, 2, 3, 3, 3, 1, "same", 2),
+    (6, 6, 2, 2, 1, 1, 1, "valid", 1),
+    (5, 6, 2, 3, 4, 4, 3, "same", 1),
+]
+
+
+@pytest.mark.parametrize("case", CASES_2D)
+def test_conv2d_matches_direct_loops(case, path):
+    h, wd, c, o, kh, kw, stride, padding, dil = case
+    x = rng.standard_normal((2, h, wd, c))
+    w = rng.standard_normal((kh, kw, c, o))
+    b = rng.standard_normal(o)
+    s = (stride, stride) if isinstance(stride, int) else stride
+    got = ag.nn.conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), stride=stride, padding=padding,
+                       dilation=dil).numpy()
+    np.testing.assert_allclose(got, ref_conv2d(x, w, b, s, padding, (dil, dil)), atol=1e-10)
+
+
+def test_conv2d_float32_stays_float32():
+    x = ag.randn(2, 6, 6, 3)
+    y = ag.nn.conv2d(x, ag.randn(3, 3, 3, 4), padding="same")
+    assert y.dtype == np.float32
+    ref = ref_conv2d(x.numpy().astype(np.float64), np.zeros((3, 3, 3, 4)))
+    assert y.shape == (2, 6, 6, 4) and ref.shape == (2, 4, 4, 4)
+
+
+@pytest.mark.parametrize("case", [CASES_2D[0], CASES_2D[2], CASES_2D[4], CASES_2D[6]])
+def test_conv2d_gradients(case, path):
+    h, wd, c, o, kh, kw, stride, padding, dil = case
+    x, w, b = ag.randn(1, h, wd, c), ag.randn(kh, kw, c, o), ag.randn(o)
+    assert gradcheck(lambda x, w, b: ag.nn.conv2d(x, w, b, stride=stride, padding=padding,
+                                                  dilation=dil), x, w, b)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, "same"), (2, "same"), (2, "valid")])
+def test_conv2d_gradient_of_gradient(stride, padding, path):
+    x, w = ag.randn(1, 5, 5, 2), ag.randn(3, 3, 2, 2)
+    assert gradgradcheck(lambda x, w: ag.nn.conv2d(x, w, stride=stride, padding=padding), x, w)
+
+
+def test_conv2d_backward_matches_direct_formula():
+    """dL/dw of sum(y * g) is the correlation of the input with g: check it entry by entry."""
+    x = rng.standard_normal((2, 5, 6, 3))
+    g = rng.standard_normal((2, 5, 6, 4))
+    w = ag.tensor(rng.standard_normal((3, 3, 3, 4)), requires_grad=True)
+    xt = ag.tensor(x, requires_grad=True)
+    (ag.nn.conv2d(xt, w, padding="same") * ag.tensor(g)).sum().backward()
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    expected = np.zeros((3, 3, 3, 4))
+    for a in range(3):
+        for c in range(3):
+            expected[a, c] = np.einsum("nhwi,nhwo->io", xp[:, a:a + 5, c:c + 6], g)
+    np.testing.assert_allclose(w.grad.numpy(), expected, atol=1e-10)
+    gp = np.pad(g, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    dx = np.zeros_like(x)
+    for a in range(3):
+        for c in range(3):
+            dx += gp[:, 2 - a:7 - a, 2 - c:8 - c] @ w.numpy()[a, c].T
+    np.testing.assert_allclose(xt.grad.numpy(), dx, atol=1e-10)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+@pytest.mark.parametrize("stride,dilation", [(1, 1), (2, 1), (1, 2)])
+def test_conv1d_matches_direct_loops(padding, stride, dilation):
+    x = rng.standard_normal((2, 9, 3))
+    w = rng.standard_normal((3, 3, 4))
+    got = ag.nn.conv1d(ag.tensor(x), ag.tensor(w), stride=stride, padding=padding,
+                       dilation=dilation).numpy()
+    lead = (3 - 1) * dilation
+    if padding == "causal":
+        xp = np.pad(x, ((0, 0), (lead, 0), (0, 0)))
+        ref = ref_conv2d(xp[:, None], w[None], stride=(1, stride), dilation=(1, dilation))[:, 0]
+    else:
+        ref = ref_conv2d(x[:, None], w[None], stride=(1, stride), padding=padding,
+                         dilation=(1, dilation))[:, 0]
+    np.testing.assert_allclose(got, ref, atol=1e-10)
+
+
+def test_conv1d_causal_output_ignores_the_future():
+    x = ag.randn(1, 8, 2, requires_grad=True)
+    y = ag.nn.conv1d(x, ag.randn(3, 2, 2), padding="causal", dilation=2)
+    y[0, 4].sum().backward()
+    assert np.all(x.grad.numpy()[0, 5:] == 0) and np.any(x.grad.numpy()[0, :5] != 0)
+
+
+def test_conv1d_gradients():
+    x, w, b = ag.randn(2, 7, 2), ag.randn(3, 2, 3), ag.randn(3)
+    assert gradcheck(lambda x, w, b: ag.nn.conv1d(x, w, b, padding="causal", dilation=2), x, w, b)
+    assert gradgradcheck(lambda x, w: ag.nn.conv1d(x, w, stride=2, padding="same"), x, w)
+
+
+TRANSPOSE_CASES = [(1, "valid", None), (1, "same", None), (2, "valid", None), (2, "same", None),
+                   (3, "same", None), (2, "same", 1), (2, "valid", 1), (3, "valid", 2),
+                   (2, "same", 0)]
+
+
+@pytest.mark.parametrize("stride,padding,output_padding", TRANSPOSE_CASES)
+@pytest.mark.parametrize("k", [2, 3])
+def test_conv2d_transpose_matches_scatter(stride, padding, output_padding, k):
+    if padding == "same" and output_padding == 0 and k % 2 == 0:
+        pytest.skip("TensorFlow rejects this size: a 'same' conv of the output is not the input")
+    x = rng.standard_normal((2, 4, 3, 3))
+    w = rng.standard_normal((k, k, 2, 3))
+    got = ag.nn.conv2d_transpose(ag.tensor(x), ag.tensor(w), stride=stride, padding=padding,
+                                 output_padding=output_padding).numpy()
+    np.testing.assert_allclose(got, ref_conv2d_transpose(x, w, stride, padding, output_padding),
+                               atol=1e-10)
+
+
+def test_conv2d_transpose_is_the_adjoint_of_conv2d():
+    """<conv2d(x, w), y> == <x, conv2d_transpose(y, w)> for the matching geometry."""
+    x = rng.standard_normal((2, 8, 8, 3))
+    w = rng.standard_normal((3, 3, 3, 5))
+    y = ag.nn.conv2d(ag.tensor(x), ag.tensor(w), stride=2, padding="same").numpy()
+    v = rng.standard_normal(y.shape)
+    back = ag.nn.conv2d_transpose(ag.tensor(v), ag.tensor(w), stride=2, padding="same").numpy()
+    assert back.shape == x.shape
+    np.testing.assert_allclose((y * v).sum(), (x * back).sum(), rtol=1e-10)
+
+
+def test_conv2d_transpose_gradients():
+    x, w, b = ag.randn(1, 3, 4, 2), ag.randn(3, 3, 3, 2), ag.randn(3)
+    f = lambda x, w, b: ag.nn.conv2d_transpose(x, w, b, stride=2, padding="same",  # noqa: E731
+                                               output_padding=1)
+    assert gradcheck(f, x, w, b)
+    assert gradgradcheck(lambda x, w: ag.nn.conv2d_transpose(x, w, stride=2), x, w)
+
+
+@st.composite
+def geometries(draw):
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    d = (1, 1) if max(s) > 1 else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    size = (draw(st.integers(1, 7)), draw(st.integers(1, 7)))
+    return size, k, s, d, draw(st.sampled_from(["valid", "same"]))
+
+
+@given(geometries())
+def test_conv2d_shapes_and_values_over_geometries(geom):
+    (h, wd), k, s, d, padding = geom
+    x = rng.standard_normal((1, h, wd, 2))
+    w = rng.standard_normal(k + (2, 2))
+    span = [(kk - 1) * dd + 1 for kk, dd in zip(k, d)]
+    if padding == "valid" and (h < span[0] or wd < span[1]):
+        with pytest.raises(ValueError, match="conv2d.*larger than the padded input"):
+            ag.nn.conv2d(ag.tensor(x), ag.tensor(w), stride=s, padding=padding, dilation=d)
+        return
+    y = ag.nn.conv2d(ag.tensor(x), ag.tensor(w), stride=s, padding=padding, dilation=d)
+    if padding == "same":
+        expected = (-(-h // s[0]), -(-wd // s[1]))
+    else:
+        expected = ((h - span[0]) // s[0] + 1, (wd - span[1]) // s[1] + 1)
+    assert y.shape == (1,) + expected + (2,)
+    np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w, None, s, padding, d), atol=1e-10)
+
+
+@given(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same"]))
+def test_conv2d_transpose_output_shape(n, k, s, padding):
+    y = ag.nn.conv2d_transpose(ag.ones(1, n, n, 1), ag.ones(k, k, 2, 1), stride=s, padding=padding)
+    expected = n * s if padding == "same" else (n - 1) * s + max(k, s)
+    assert y.shape == (1, expected, expected, 2)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: ag.nn.conv2d(ag.ones(1, 2, 2, 3), ag.ones(3, 3, 3, 4)),
+     r"conv2d: the window \(\(3, 3\).*larger than the padded input.*\(1, 2, 2, 3\)"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 2), ag.ones(3, 3, 3, 4)),
+     r"conv2d: input has 2 channels but the kernel \(3, 3, 3, 4\) expects 3"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 4), stride=0),
+     r"conv2d: strides must be positive, got \(0, 0\)"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 9, 9, 3), ag.ones(3, 3, 3, 4), stride=2, dilation=2),
+     r"conv2d: dilation \(2, 2\) together with strides \(2, 2\)"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 4), padding="causal"),
+     r"conv2d: padding must be one of"),
+    (lambda: ag.nn.conv2d(ag.ones(5, 5, 3), ag.ones(3, 3, 3, 4)),
+     r"conv2d: input must have rank 4"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 4), ag.ones(3)),
+     r"conv2d: bias must have shape \(4,\)"),
+    (lambda: ag.nn.conv1d(ag.ones(1, 2, 3), ag.ones(4, 3, 4)),
+     r"conv1d: the window.*larger than the padded input"),
+    (lambda: ag.nn.conv1d(ag.ones(1, 6, 3), ag.ones(3, 2, 4)),
+     r"conv1d: input has 3 channels but the kernel \(3, 2, 4\) expects 2"),
+    (lambda: ag.nn.conv1d(ag.ones(1, 6, 3), ag.ones(3, 3, 4), stride=-1, padding="causal"),
+     r"conv1d: strides must be positive"),
+    (lambda: ag.nn.conv2d_transpose(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 4, 2)),
+     r"conv2d_transpose: input has 3 channels but the kernel \(3, 3, 4, 2\) expects 2"),
+    (lambda: ag.nn.conv2d_transpose(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 4, 3), stride=2,
+                                    output_padding=2),
+     r"conv2d_transpose: output_padding 2 must be non-negative and smaller than the strides"),
+])
+def test_bad_input_raises_a_named_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

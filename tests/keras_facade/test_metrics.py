@@ -1,0 +1,188 @@
+"""Metrics: accuracy functions, top-k, the 'accuracy' resolution rules, losses as metrics, stateful
+Precision/Recall/AUC against numpy, and averages weighted by samples."""
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from keras_facade import config, losses, metrics
+from keras_facade.layers import Dense
+from keras_facade.models import Sequential
+
+RNG = np.random.default_rng(1)
+
+
+def test_accuracy_functions():
+    y_bin = np.array([[1.0], [0.0], [1.0], [0.0]])
+    p_bin = np.array([[0.7], [0.5], [0.2], [0.1]])
+    # p > 0.5 is positive: 0.5 counts as negative
+    np.testing.assert_array_equal(metrics.binary_accuracy(y_bin, p_bin).numpy(), [1, 1, 0, 1])
+    np.testing.assert_array_equal(metrics.binary_accuracy(y_bin, p_bin, threshold=0.15).numpy(),
+                                  [1, 0, 1, 1])
+    p = RNG.uniform(size=(8, 5))
+    labels = RNG.integers(0, 5, size=8)
+    onehot = np.eye(5)[labels]
+    expected = (p.argmax(-1) == labels).astype(np.float32)
+    np.testing.assert_array_equal(metrics.categorical_accuracy(onehot, p).numpy(), expected)
+    np.testing.assert_array_equal(metrics.sparse_categorical_accuracy(labels, p).numpy(), expected)
+    np.testing.assert_array_equal(metrics.sparse_categorical_accuracy(labels[:, None], p).numpy(),
+                                  expected)
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_top_k_accuracy_against_numpy(k):
+    p = RNG.uniform(size=(20, 6))
+    labels = RNG.integers(0, 6, size=20)
+    top = np.argsort(-p, axis=-1)[:, :k]
+    expected = np.array([labels[i] in top[i] for i in range(20)], dtype=np.float32)
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy(labels, p, k=k).numpy(), expected)
+    np.testing.assert_array_equal(
+        metrics.top_k_categorical_accuracy(np.eye(6)[labels], p, k=k).numpy(), expected)
+    m = metrics.SparseTopKCategoricalAccuracy(k=k)
+    assert m(labels, p).item() == pytest.approx(expected.mean())
+
+
+def test_mean_metric_weights_and_reset():
+    m = metrics.Mean()
+    assert m.result().item() == 0.0
+    m.update_state([1.0, 2.0, 3.0])
+    m.update_state([10.0], sample_weight=[2.0])
+    assert m.result().item() == pytest.approx((1 + 2 + 3 + 20) / 5)
+    m.update_state(4.0, sample_weight=5)  # a scalar standing for 5 samples (e.g. a batch loss)
+    assert m.result().item() == pytest.approx((26 + 20) / 10)
+    m.reset_states()
+    assert m.result().item() == 0.0
+    acc = metrics.BinaryAccuracy()
+    assert acc([[1.0], [0.0]], [[0.9], [0.9]]).item() == 0.5  # __call__ updates and returns
+    assert acc([[1.0], [1.0]], [[0.9], [0.9]]).item() == 0.75
+
+
+def confusion(y, p, t, w=None):
+    w = np.ones_like(y, dtype=float) if w is None else w
+    pred = p > t
+    return ((pred & (y > 0)) * w).sum(), ((pred & (y <= 0)) * w).sum(), \
+        ((~pred & (y <= 0)) * w).sum(), ((~pred & (y > 0)) * w).sum()
+
+
+def test_precision_recall_against_numpy_with_weights_and_thresholds():
+    y = RNG.integers(0, 2, size=50).astype(float)
+    p = RNG.uniform(size=50)
+    w = RNG.uniform(size=50)
+    tp, fp, _, fn = confusion(y, p, 0.5, w)
+    prec, rec = metrics.Precision(), metrics.Recall()
+    for part in (slice(0, 20), slice(20, 50)):  # accumulated over two updates
+        prec.update_state(y[part], p[part], sample_weight=w[part])
+        rec.update_state(y[part], p[part], sample_weight=w[part])
+    assert prec.result().item() == pytest.approx(tp / (tp + fp), rel=1e-5)
+    assert rec.result().item() == pytest.approx(tp / (tp + fn), rel=1e-5)
+    multi = metrics.Precision(thresholds=[0.3, 0.7])
+    multi.update_state(y, p)
+    expected = [confusion(y, p, t)[0] / sum(confusion(y, p, t)[:2]) for t in (0.3, 0.7)]
+    np.testing.assert_allclose(multi.result().numpy(), expected, rtol=1e-6)
+    tps = metrics.TruePositives()
+    tps.update_state(y, p)
+    assert tps.result().item() == confusion(y, p, 0.5)[0]
+
+
+def test_precision_top_k_and_class_id():
+    y = np.array([[0, 1, 0, 1], [1, 0, 0, 0]], dtype=float)
+    p = np.array([[0.1, 0.9, 0.8, 0.2], [0.3, 0.6, 0.2, 0.1]])
+    top1 = metrics.Precision(top_k=1)
+    top1.update_state(y, p)  # predicted positives: (0,1) correct, (1,1) wrong
+    assert top1.result().item() == pytest.approx(0.5)
+    cls = metrics.Recall(class_id=0)
+    cls.update_state(y, p)  # class 0: one positive (row 1) with p=0.3 -> missed
+    assert cls.result().item() == 0.0
+
+
+def auc_reference(y, p, num_thresholds=200, curve="ROC"):
+    eps = 1e-7
+    ts = [-eps] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1 + eps]
+    tp, fp, tn, fn = map(np.array, zip(*[confusion(y, p, t) for t in ts]))
+    tpr = tp / np.maximum(tp + fn, 1e-12)
+    if curve == "ROC":
+        x, yy = fp / np.maximum(fp + tn, 1e-12), tpr
+    else:
+        x, yy = tpr, np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1e-12), 0)
+    return np.sum((x[:-1] - x[1:]) * (yy[:-1] + yy[1:]) / 2)
+
+
+def test_auc_roc_matches_threshold_reference_and_exact_auc():
+    y = RNG.integers(0, 2, size=300).astype(float)
+    p = np.clip(y * 0.3 + RNG.uniform(size=300) * 0.7, 0, 1)
+    auc = metrics.AUC()
+    auc.update_state(y, p)
+    assert auc.result().item() == pytest.approx(auc_reference(y, p), abs=1e-5)
+    pos, neg = p[y > 0], p[y == 0]
+    exact = (pos[:, None] > neg[None, :]).mean()
+    assert auc.result().item() == pytest.approx(exact, abs=0.01)
+    pr = metrics.AUC(curve="PR", summation_method="majoring")
+    pr.update_state(y, p)
+    assert 0.5 < pr.result().item() <= 1.0
+
+
+def test_loss_names_work_as_metrics_and_keys_follow_the_spelling():
+    x = RNG.normal(size=(40, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-1.0], [0.5]])).astype("float32")
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile("sgd", "mse", metrics=["mae", losses.mean_squared_error, metrics.RootMeanSquaredError()])
+    history = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert set(history.history) == {"loss", "mae", "mean_squared_error", "root_mean_squared_error"}
+    result = model.evaluate(x, y, batch_size=7, verbose=0, return_dict=True)
+    pred = model.predict(x)
+    assert result["mae"] == pytest.approx(np.abs(pred - y).mean(), rel=1e-5)
+    assert result["root_mean_squared_error"] == pytest.approx(np.sqrt(((pred - y) ** 2).mean()), rel=1e-5)
+    assert result["loss"] == pytest.approx(((pred - y) ** 2).mean(), rel=1e-5)
+
+
+def test_epoch_averages_are_weighted_by_samples():
+    """evaluate over uneven batches equals the mean over all samples."""
+    x = RNG.normal(size=(23, 4)).astype("float32")
+    labels = RNG.integers(0, 3, size=23)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    small = model.evaluate(x, labels, batch_size=5, verbose=0)
+    whole = model.evaluate(x, labels, batch_size=23, verbose=0)
+    np.testing.assert_allclose(small, whole, rtol=1e-5)
+    pred = model.predict(x)
+    assert whole[1] == pytest.approx((pred.argmax(-1) == labels).mean())
+    assert whole[0] == pytest.approx(-np.log(pred[np.arange(23), labels]).mean(), rel=1e-5)
+
+
+@pytest.mark.parametrize("profile,units,loss,y_shape,expected", [
+    ("keras3", 1, "binary_crossentropy", (None, 1), metrics.BinaryAccuracy),
+    ("keras3", 2, "binary_crossentropy", (None, 2), metrics.CategoricalAccuracy),
+    ("keras2", 2, "binary_crossentropy", (None, 2), metrics.BinaryAccuracy),
+    ("keras3", 3, "sparse_categorical_crossentropy", (None,), metrics.SparseCategoricalAccuracy),
+    ("keras3", 3, "sparse_categorical_crossentropy", (None, 1), metrics.SparseCategoricalAccuracy),
+    ("keras2", 3, "sparse_categorical_crossentropy", (None, 1), metrics.SparseCategoricalAccuracy),
+    ("keras3", 3, "categorical_crossentropy", (None, 3), metrics.CategoricalAccuracy),
+    ("keras2", 3, "mse", (None, 3), metrics.CategoricalAccuracy),
+])
+def test_accuracy_resolution(profile, units, loss, y_shape, expected):
+    x = RNG.normal(size=(10, 4)).astype("float32")
+    n_cols = y_shape[1] if len(y_shape) > 1 else None
+    if loss == "sparse_categorical_crossentropy":
+        y = RNG.integers(0, units, size=(10,) + ((1,) if n_cols else ())).astype("float32")
+    else:
+        y = np.eye(units)[RNG.integers(0, units, size=10)] if units > 1 else \
+            RNG.integers(0, 2, size=(10, 1)).astype("float32")
+    with config.use_compat(profile):
+        model = Sequential([Dense(units, activation="softmax" if units > 1 else "sigmoid",
+                                  input_shape=(4,))])
+        model.compile("sgd", loss, metrics=["acc", "accuracy"])
+        model.train_on_batch(x, y)
+    kinds = [type(m) for m in model.metrics[1:]]
+    assert kinds == [expected, expected]
+    assert [m.name for m in model.metrics] == ["loss", "acc", "accuracy"]
+
+
+def test_get_and_serialize():
+    assert metrics.get("mae") is losses.mean_absolute_error
+    assert isinstance(metrics.get("AUC"), metrics.AUC)
+    assert metrics.get("categorical_accuracy") is metrics.categorical_accuracy
+    m = metrics.AUC(num_thresholds=50, curve="PR", name="pr_auc")
+    again = metrics.deserialize(metrics.serialize(m))
+    assert type(again) is metrics.AUC and again.get_config() == m.get_config()
+    with pytest.raises(ValueError, match="Unknown metric"):
+        metrics.get("accurracy")

@@ -1,0 +1,217 @@
+"""Functional models: graphs with several inputs/outputs, dicts, shared layers, nested models,
+Keras 2 layer order, errors, config/JSON (Keras 2 written, Keras 2 and 3 read), cloning."""
+import json
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from keras_facade import backend as K, config, layers as L, regularizers
+from keras_facade.models import Model, Sequential, clone_model, model_from_json
+
+RNG = np.random.default_rng(6)
+
+
+def rand(*shape):
+    return RNG.normal(size=shape).astype("float32")
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    previous = config.set_compat("keras3")
+    K.clear_session()
+    yield
+    config.set_compat(previous)
+
+
+def two_towers():
+    a, b = L.Input((4,), name="a"), L.Input((3,), name="b")
+    x = L.Dense(5, activation="relu", name="da")(a)
+    y = L.Dense(5, activation="relu", name="db")(b)
+    z = L.concatenate([x, y], name="cat")
+    return Model([a, b], [L.Dense(1, name="score")(z), L.Dense(2, name="aux")(x)])
+
+
+def test_multi_input_multi_output_model_and_keras2_layer_order():
+    model = two_towers()
+    assert [layer.name for layer in model.layers] == ["a", "b", "da", "db", "cat", "score", "aux"]
+    assert model.input_names == ["a", "b"] and model.output_names == ["score", "aux"]
+    assert model.input_shape == [(None, 4), (None, 3)]
+    assert model.output_shape == [(None, 1), (None, 2)]
+    score, aux = model([rand(2, 4), rand(2, 3)])
+    assert score.shape == (2, 1) and aux.shape == (2, 2)
+    assert isinstance(score, ag.Tensor) and score.requires_grad
+    assert set(model._layer_edges()) == {("a", "da"), ("b", "db"), ("da", "cat"), ("db", "cat"),
+                                         ("cat", "score"), ("da", "aux")}
+
+
+def test_values_follow_the_graph():
+    model = two_towers()
+    xa, xb = rand(3, 4), rand(3, 3)
+    w = {layer.name: layer.get_weights() for layer in model.layers if layer.weights}
+    relu = lambda v: np.maximum(v, 0)  # noqa: E731
+    hx = relu(xa @ w["da"][0] + w["da"][1])
+    hy = relu(xb @ w["db"][0] + w["db"][1])
+    score = np.concatenate([hx, hy], 1) @ w["score"][0] + w["score"][1]
+    np.testing.assert_allclose(model([xa, xb])[0].numpy(), score, rtol=1e-5, atol=1e-6)
+
+
+def test_dict_inputs_and_outputs():
+    a, b = L.Input((2,), name="left"), L.Input((2,), name="right")
+    s = L.Add()([a, b])
+    model = Model({"x": a, "y": b}, {"sum": s, "double": L.Lambda(lambda t: t * 2.0)(s)})
+    assert model.input_names == ["x", "y"] and model.output_names == ["sum", "double"]
+    out = model({"y": np.ones((1, 2)), "x": np.full((1, 2), 2.0)})
+    assert set(out) == {"sum", "double"}
+    np.testing.assert_allclose(out["double"].numpy(), 6.0)
+    with pytest.raises(ValueError, match=r"missing data for input\(s\) \['y'\]"):
+        model({"x": np.ones((1, 2))})
+
+
+def test_shared_layer_has_one_node_per_call_and_one_set_of_weights():
+    shared = L.Dense(3, name="shared")
+    a, b = L.Input((4,)), L.Input((4,))
+    model = Model([a, b], L.Subtract()([shared(a), shared(b)]))
+    assert len(shared.inbound_nodes) == 2 and shared.output_shape == (None, 3)
+    assert model.count_params() == 15 and len(model.weights) == 2
+    x = rand(2, 4)
+    np.testing.assert_allclose(model([x, x]).numpy(), 0.0, atol=1e-6)
+
+
+def test_nested_model_used_twice_as_a_layer():
+    i = L.Input((3,))
+    encoder = Model(i, L.Dense(2, name="code")(i), name="encoder")
+    p, q = L.Input((3,)), L.Input((3,))
+    siamese = Model([p, q], L.Dot(axes=1)([encoder(p), encoder(q)]))
+    assert siamese.layers[2] is encoder and len(siamese.weights) == 2
+    assert siamese.weights[0] is encoder.layers[1].kernel
+    x, y = rand(2, 3), rand(2, 3)
+    ex, ey = encoder(x).numpy(), encoder(y).numpy()
+    np.testing.assert_allclose(siamese([x, y]).numpy()[:, 0], (ex * ey).sum(1), rtol=1e-5)
+    record = json.loads(siamese.to_json())
+    dot = next(entry for entry in record["config"]["layers"] if entry["class_name"] == "Dot")
+    # Keras 2 counts a graph model's own node first, so its calls are nodes 1 and 2
+    assert [ref[:3] for ref in dot["inbound_nodes"][0]] == [["encoder", 1, 0], ["encoder", 2, 0]]
+    copy = model_from_json(siamese.to_json())
+    copy.set_weights(siamese.get_weights())
+    np.testing.assert_allclose(copy([x, y]).numpy(), siamese([x, y]).numpy(), rtol=1e-6)
+
+
+def test_keras2_json_shape_and_round_trip_of_a_branching_model():
+    model = two_towers()
+    record = json.loads(model.to_json())
+    assert set(record) == {"class_name", "config", "keras_version", "backend"}
+    assert record["class_name"] == "Model"
+    layers = {entry["name"]: entry for entry in record["config"]["layers"]}
+    assert layers["da"]["inbound_nodes"] == [[["a", 0, 0, {}]]]
+    assert layers["cat"]["inbound_nodes"] == [[["da", 0, 0, {}], ["db", 0, 0, {}]]]
+    assert record["config"]["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    assert record["config"]["output_layers"] == [["score", 0, 0], ["aux", 0, 0]]
+    copy = model_from_json(model.to_json())
+    assert [layer.name for layer in copy.layers] == [layer.name for layer in model.layers]
+    copy.set_weights(model.get_weights())
+    x = [rand(2, 4), rand(2, 3)]
+    for u, v in zip(copy(x), model(x)):
+        np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-6)
+
+
+def test_reads_a_keras3_functional_config_with_a_nested_functional_model():
+    def tensor(name, node=0, shape=(None, 4)):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(shape), "dtype": "float32",
+                           "keras_history": [name, node, 0]}}
+
+    def dense(name, units, node_args):
+        return {"module": "keras.layers", "class_name": "Dense", "name": name,
+                "registered_name": None, "build_config": {"input_shape": [None, 4]},
+                "config": {"name": name, "units": units, "activation": "relu",
+                           "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                     "config": {"name": "float32"}, "registered_name": None}},
+                "inbound_nodes": [{"args": node_args, "kwargs": {}}]}
+
+    inner = {"module": "keras.src.models.functional", "class_name": "Functional", "name": "inner",
+             "registered_name": "Functional",
+             "config": {"name": "inner", "trainable": True, "layers": [
+                 {"module": "keras.layers", "class_name": "InputLayer", "name": "inner_in",
+                  "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "inner_in"},
+                  "inbound_nodes": []},
+                 dense("inner_dense", 4, [tensor("inner_in")])],
+                 "input_layers": ["inner_in", 0, 0], "output_layers": ["inner_dense", 0, 0]},
+             "inbound_nodes": [{"args": [tensor("in")], "kwargs": {}}]}
+    outer = {"module": "keras.src.models.functional", "class_name": "Functional",
+             "config": {"name": "outer", "trainable": True, "layers": [
+                 {"module": "keras.layers", "class_name": "InputLayer", "name": "in",
+                  "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "in"},
+                  "inbound_nodes": []},
+                 inner,
+                 {"module": "keras.layers", "class_name": "Add", "name": "add",
+                  "config": {"name": "add"},
+                  "inbound_nodes": [{"args": [[tensor("inner", 1), tensor("in")]], "kwargs": {}}]}],
+                 "input_layers": [["in", 0, 0]], "output_layers": ["add", 0, 0]}}
+    model = model_from_json(json.dumps(outer))
+    assert [layer.name for layer in model.layers] == ["in", "inner", "add"]
+    assert model.output_shape == (None, 4)
+    x = rand(2, 4)
+    w, b = model.get_layer("inner").get_layer("inner_dense").get_weights()
+    np.testing.assert_allclose(model(x).numpy(), np.maximum(x @ w + b, 0) + x, rtol=1e-5)
+
+
+def test_graph_errors_are_explained():
+    a = L.Input((3,))
+    hidden = L.Dense(2)(a)
+    with pytest.raises(ValueError, match="must come from `Input`"):
+        Model(hidden, L.Dense(1)(hidden))
+    b = L.Input((3,))
+    with pytest.raises(ValueError, match="Graph disconnected"):
+        Model(a, L.Add()([hidden, L.Dense(2)(b)]))
+    with pytest.raises(ValueError, match="used 2 times"):
+        Model(a, L.Dense(1, name="twin")(L.Dense(2, name="twin")(a)))
+    model = Model(a, hidden)
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 3\), found shape=\(2, 4\)"):
+        model(rand(2, 4))
+    with pytest.raises(ValueError, match="expects 1 input"):
+        model([rand(2, 3), rand(2, 3)])
+    with pytest.raises(TypeError, match="symbolic tensors"):
+        Model(a, np.zeros(3))
+
+
+def test_calls_recorded_with_training_true_keep_it_and_losses_collect():
+    i = L.Input((50,))
+    h = L.Dense(50, activity_regularizer=regularizers.l1(0.01))(i)
+    always = L.Dropout(0.5, seed=0)(h, training=True)
+    model = Model(i, always)
+    y = model(np.ones((4, 50), "float32")).numpy()
+    assert (y == 0).mean() > 0.2
+    assert len(model.losses) == 1 and model.losses[0].item() > 0
+
+
+def test_gradients_flow_through_the_graph_to_every_weight():
+    model = two_towers()
+    x = [rand(4, 4), rand(4, 3)]
+
+    def loss(ws):
+        score, aux = model(x)
+        return ag.sum(score ** 2) + ag.sum(aux ** 2)
+    _, grads = ag.value_and_grad(loss)(model.trainable_weights)
+    assert all(np.abs(g.numpy()).sum() > 0 for g in grads)
+
+
+def test_clone_model_rebuilds_shared_layers_once():
+    shared = L.Dense(3)
+    a, b = L.Input((4,)), L.Input((4,))
+    model = Model([a, b], L.Add()([shared(a), shared(b)]))
+    copy = clone_model(model)
+    assert len(copy.weights) == 2 and copy.weights[0] is not model.weights[0]
+    copy.set_weights(model.get_weights())
+    x = [rand(2, 4), rand(2, 4)]
+    np.testing.assert_allclose(copy(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_sequential_inside_functional_and_model_of_a_model():
+    head = Sequential([L.Dense(3, input_shape=(4,)), L.Dense(1)])
+    i = L.Input((4,))
+    model = Model(i, head(i))
+    assert model.output_shape == (None, 1) and model.count_params() == head.count_params()
+    outer = Model(i, model(i))
+    x = rand(2, 4)
+    np.testing.assert_allclose(outer(x).numpy(), head(x).numpy(), rtol=1e-6)
