@@ -17,6 +17,8 @@ class Variable(ag.Tensor):
                  path=None, dtype=None):
         if isinstance(value, ag.Tensor):
             value = value.data
+        if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
+            value = np.ascontiguousarray(value)  # BLAS is many times slower on other layouts
         super().__init__(value, dtype=dtype)
         if self.dtype.kind not in "fc" and trainable:
             raise TypeError(f"Variable {name!r}: a trainable variable must be floating point, got "
@@ -43,10 +45,12 @@ class Variable(ag.Tensor):
             if value.shape != self.shape:
                 self._shape_error(value.shape)
             arr = value.to(self.device).data if value.device is not self.device else value.data
-            if arr.dtype != self.dtype or isinstance(value, Variable) or arr is self._data:
-                arr = arr.astype(self.dtype, copy=True)  # never share an array with another weight
+            if arr.dtype != self.dtype or isinstance(value, Variable) or arr is self._data or \
+                    not arr.flags.c_contiguous:
+                # a private C-ordered copy: never share an array with another weight
+                arr = self.device.xp.array(arr, dtype=self.dtype, order="C", copy=True)
         else:
-            arr = np.array(value, dtype=self.dtype, copy=True)
+            arr = np.array(value, dtype=self.dtype, copy=True, order="C")
             if arr.shape != self.shape:
                 self._shape_error(arr.shape)
             arr = self.device.asarray(arr)

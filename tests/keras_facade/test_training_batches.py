@@ -39,7 +39,7 @@ def test_test_on_batch_and_predict_on_batch_change_nothing():
     before = m.get_weights()
     loss, acc = m.test_on_batch(X, Y)
     assert [loss, acc] == pytest.approx(m.evaluate(X, Y, verbose=0, batch_size=32), rel=1e-6)
-    np.testing.assert_allclose(m.predict_on_batch(X), m.predict(X), rtol=1e-6)
+    np.testing.assert_allclose(m.predict_on_batch(X), m.predict(X), rtol=1e-6, atol=1e-6)
     for a, b in zip(before, m.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert int(m.optimizer.iterations.item()) == 0

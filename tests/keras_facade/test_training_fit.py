@@ -105,7 +105,7 @@ def test_class_weight_equals_matching_sample_weight():
     d.fit(X, onehot, epochs=1, verbose=0, sample_weight=np.where(LABELS == 1, 3.0, 0.5),
           shuffle=False)
     for wc, wd in zip(c.get_weights(), d.get_weights()):
-        np.testing.assert_allclose(wc, wd, rtol=1e-6)
+        np.testing.assert_allclose(wc, wd, rtol=1e-6, atol=1e-6)
 
 
 def test_weighted_loss_divides_by_the_number_of_samples():

@@ -115,8 +115,8 @@ def test_evaluate_and_predict_generators_match_arrays():
     m = simple()
     seq = Counting(batch=7)
     np.testing.assert_allclose(m.evaluate_generator(seq), m.evaluate(XA, Y_REG, verbose=0), rtol=1e-5)
-    np.testing.assert_allclose(m.predict_generator(seq), m.predict(XA), rtol=1e-6)
-    np.testing.assert_allclose(m.predict(batches(5), steps=5), m.predict(XA), rtol=1e-6)
+    np.testing.assert_allclose(m.predict_generator(seq), m.predict(XA), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(m.predict(batches(5), steps=5), m.predict(XA), rtol=1e-6, atol=1e-6)
 
 
 def test_fit_generator_with_keras1_arguments():
@@ -151,7 +151,7 @@ def test_predict_batches_concatenate_in_order_and_keep_no_graph():
     assert out.shape == (40, 1)
     np.testing.assert_allclose(out, XA @ m.layers[0].kernel.numpy() + m.layers[0].bias.numpy(),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(m.predict_on_batch(XA[:3]), out[:3], rtol=1e-6)
+    np.testing.assert_allclose(m.predict_on_batch(XA[:3]), out[:3], rtol=1e-6, atol=1e-6)
 
 
 def test_batch_logs_reach_user_callbacks_as_numbers():
