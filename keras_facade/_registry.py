@@ -1,5 +1,6 @@
 """Name -> class tables for the small config objects (initializers, regularizers, constraints):
-``get`` from a name/dict/instance, ``serialize`` to ``{"class_name", "config"}``, ``deserialize``."""
+``get`` from a name/dict/instance, ``serialize`` to ``{"class_name", "config"}``,
+``deserialize``."""
 
 
 class ConfigRegistry:

@@ -1,4 +1,4 @@
-"""Activation functions (``keras.activations``): every name Keras 2 knows plus the Keras 3 additions.
+"""Activation functions (``keras.activations``): every name Keras 2 knows, plus Keras 3's.
 
 ``get('relu')`` / ``get(None)`` (linear) / ``get(callable)``; ``serialize(fn)`` gives the name back.
 The math comes from ``autograd_core`` (``ag.nn`` for the non-trivial ones).
@@ -109,11 +109,13 @@ def get(identifier):
     if isinstance(identifier, dict):
         identifier = identifier.get("config", {}).get("name", identifier.get("class_name"))
     if isinstance(identifier, str):
-        try:
+        if identifier in _BY_NAME:
             return _BY_NAME[identifier]
-        except KeyError:
-            raise ValueError(f"Unknown activation function: {identifier!r}; known names: "
-                             f"{sorted(_BY_NAME)}") from None
+        if "." in identifier:  # an importable function stored as module.qualname
+            from .layers.serialization import resolve_function
+            return resolve_function(identifier)
+        raise ValueError(f"Unknown activation function: {identifier!r}; known names: "
+                         f"{sorted(_BY_NAME)}")
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
@@ -129,9 +131,7 @@ def serialize(activation):
 
 
 def deserialize(name, custom_objects=None):
-    if custom_objects and isinstance(name, str) and name in custom_objects:
-        return custom_objects[name]
-    if isinstance(name, str) and name not in _BY_NAME and "." in name:
+    if isinstance(name, str) and name not in _BY_NAME and (custom_objects or "." in name):
         from .layers.serialization import resolve_function
         return resolve_function(name, custom_objects)
     return get(name)

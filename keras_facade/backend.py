@@ -1,11 +1,12 @@
 """``keras.backend`` (``import keras_facade.backend as K``): global settings, name counters, the
-learning phase, the random seed, and thin tensor helpers over ``autograd_core`` for Lambda layers."""
+learning phase, the random seed, the device, and thin tensor helpers over ``autograd_core`` for
+Lambda layers."""
 import numpy as np
 
 import autograd_core as ag
 
 _settings = {"epsilon": 1e-7, "floatx": "float32", "image_data_format": "channels_last",
-             "learning_phase": None}
+             "learning_phase": None, "device": "cpu"}
 _uids = {}
 _random = {"rng": np.random.default_rng()}
 
@@ -39,8 +40,8 @@ def image_data_format():
 
 def set_image_data_format(data_format):
     if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"set_image_data_format: expected 'channels_last' or 'channels_first', got "
-                         f"{data_format!r}")
+        raise ValueError(f"set_image_data_format: expected 'channels_last' or "
+                         f"'channels_first', got {data_format!r}")
     _settings["image_data_format"] = data_format
 
 
@@ -64,6 +65,16 @@ def normalize_data_format(value):
 
 def backend():
     return "autograd_core"
+
+
+def set_device(device):
+    """Where new weights and converted input arrays live: 'cpu' (default), 'cuda', 'cuda:1'..."""
+    _settings["device"] = str(ag.device(device))
+
+
+def get_device():
+    """The device for new weights and inputs (see ``set_device``)."""
+    return _settings["device"]
 
 
 # -- names ----------------------------------------------------------------------------------------
@@ -116,8 +127,10 @@ def rng(seed=None):
 
 # -- tensors --------------------------------------------------------------------------------------
 def _t(x):
-    return x if isinstance(x, ag.Tensor) else ag.tensor(np.asarray(x, dtype=floatx())
-                                                      if np.asarray(x).dtype == np.float64 else x)
+    if isinstance(x, ag.Tensor):
+        return x
+    arr = np.asarray(x)
+    return ag.tensor(arr.astype(floatx()) if arr.dtype == np.float64 else arr, device=get_device())
 
 
 def is_tensor(x):
@@ -132,14 +145,14 @@ def is_keras_tensor(x):
 def variable(value, dtype=None, name=None, constraint=None):
     from .variables import Variable
     return Variable(np.asarray(value, dtype=dtype or floatx()), name=name or "variable",
-                    constraint=constraint)
+                    constraint=constraint, device=get_device())
 
 
 def constant(value, dtype=None, shape=None, name=None):
     arr = np.asarray(value, dtype=dtype or floatx())
     if shape is not None:
         arr = np.broadcast_to(arr, shape).copy()
-    return ag.tensor(arr)
+    return ag.tensor(arr, device=get_device())
 
 
 def zeros(shape, dtype=None, name=None):
@@ -163,11 +176,11 @@ def ones_like(x, dtype=None, name=None):
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return ag.tensor(rng(seed).uniform(minval, maxval, shape).astype(dtype or floatx()))
+    return _t(rng(seed).uniform(minval, maxval, shape).astype(dtype or floatx()))
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return ag.tensor(rng(seed).normal(mean, stddev, shape).astype(dtype or floatx()))
+    return _t(rng(seed).normal(mean, stddev, shape).astype(dtype or floatx()))
 
 
 def get_value(x):
@@ -389,7 +402,8 @@ def batch_dot(x, y, axes=None):
     xs = ["a"] + [letters[i] for i in range(x.ndim - 1)]
     ys = ["a"] + [letters[x.ndim - 1 + i] for i in range(y.ndim - 1)]
     ys[ay] = xs[ax]
-    out = [c for i, c in enumerate(xs) if i != ax] + [c for i, c in enumerate(ys) if i not in (0, ay)]
+    out = [c for i, c in enumerate(xs) if i != ax] + \
+        [c for i, c in enumerate(ys) if i not in (0, ay)]
     result = ag.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
     return ag.expand_dims(result, 1) if result.ndim == 1 else result
 
@@ -451,13 +465,34 @@ def tile(x, n):
 
 
 def one_hot(indices, num_classes):
-    idx = np.asarray(indices.data if isinstance(indices, ag.Tensor) else indices).astype(np.int64)
-    return ag.tensor(np.eye(num_classes, dtype=floatx())[idx])
+    idx = indices.numpy() if isinstance(indices, ag.Tensor) else indices
+    idx = np.asarray(idx).astype(np.int64)
+    return _t(np.eye(num_classes, dtype=floatx())[idx])
 
 
 def dropout(x, level, noise_shape=None, seed=None):
     return ag.nn.dropout(_t(x), level, training=True, noise_shape=noise_shape,
                          generator=rng(seed))
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's ``K.function([model.input], [layer.output])``: a callable from a list of arrays to
+    the list of output arrays. ``K.learning_phase()`` among the inputs takes the training flag."""
+    from .layers.input_layer import KerasTensor
+    from .models import Model
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    symbolic = [t for t in inputs if isinstance(t, KerasTensor)]
+    phase_at = next((i for i, t in enumerate(inputs) if not isinstance(t, KerasTensor)), None)
+    many = isinstance(outputs, (list, tuple))
+    model = Model(symbolic, list(outputs) if many else [outputs])
+
+    def run(values):
+        values = list(values)
+        training = bool(values.pop(phase_at)) if phase_at is not None else None
+        with ag.no_grad():
+            outs = model(values if len(values) > 1 else values[0], training=training)
+        return [o.numpy() for o in outs]
+    return run
 
 
 def in_train_phase(x, alt, training=None):

@@ -153,7 +153,8 @@ class History(Callback):
 
 
 class ProgbarLogger(Callback):
-    """Prints ``Epoch i/N`` and the Keras 2 progress bar (``count_mode`` 'samples' or 'steps')."""
+    """Prints ``Epoch i/N`` and the Keras 2 progress bar (``count_mode`` 'samples' or 'steps').
+    The logged metrics are running epoch averages already, so the bar shows them as given."""
     resolves_logs = True
 
     def __init__(self, count_mode="samples", stateful_metrics=None):
@@ -591,7 +592,6 @@ def configure(callbacks, model, verbose, params, count_mode):
     """The callback list ``fit`` runs: Keras 2's order, History last (returned too)."""
     history = History()
     callbacks = list(callbacks or [])
-    stateful = list(params.get("metrics") or ())
-    progbar = [ProgbarLogger(count_mode, stateful_metrics=stateful)] if verbose else []
+    progbar = [ProgbarLogger(count_mode)] if verbose else []
     cb_list = CallbackList(progbar + callbacks + [history], model=model, params=params)
     return cb_list, history

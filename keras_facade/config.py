@@ -2,8 +2,8 @@
 
 Numerics and defaults follow Keras 3. A script written for Keras 2 can ask for the few defaults that
 changed between the two with ``set_compat('keras2')`` or the environment variable
-``KERAS_FACADE_COMPAT=keras2``. Every such default is one row of :data:`DEFAULTS`; code reads it with
-:func:`default`, never by testing the profile name itself.
+``KERAS_FACADE_COMPAT=keras2``. Every such default is one row of :data:`DEFAULTS`; code reads it
+with :func:`default`, never by testing the profile name itself.
 """
 import os
 
@@ -13,7 +13,8 @@ PROFILES = ("keras3", "keras2")
 DEFAULTS = {
     # layers
     "gru.reset_after": {"keras3": True, "keras2": False},
-    # 'biased': the batch variance feeds the moving variance as is (K3); 'unbiased': times n/(n-1) (K2)
+    # 'biased': the batch variance feeds the moving variance as is (K3); 'unbiased': it is first
+    # multiplied by n/(n-1) (K2)
     "batch_normalization.moving_variance": {"keras3": "biased", "keras2": "unbiased"},
     # how a BatchNormalization with trainable=False runs when training=True
     "batch_normalization.frozen_mode": {"keras3": "inference", "keras2": "batch_statistics"},
@@ -33,7 +34,8 @@ DEFAULTS = {
     "optimizers.adagrad.initial_accumulator_value": {"keras3": 0.1, "keras2": 0.0},
     "optimizers.adamax.learning_rate": {"keras3": 0.001, "keras2": 0.002},
     "optimizers.nadam.learning_rate": {"keras3": 0.001, "keras2": 0.002},
-    # where epsilon goes in RMSprop/Adagrad/Adadelta: 'inside' sqrt(a + eps) (K3), 'outside' sqrt(a) + eps
+    # where epsilon goes in RMSprop/Adagrad/Adadelta: 'inside' sqrt(a + eps) (K3), 'outside'
+    # sqrt(a) + eps (K2)
     "optimizers.epsilon_placement": {"keras3": "inside", "keras2": "outside"},
     # order of the keys in History / logs: 'sorted' (K3) or 'given' (loss, metrics, val_*: K2)
     "training.log_order": {"keras3": "sorted", "keras2": "given"},

@@ -61,7 +61,8 @@ class MinMaxNorm(Constraint):
 
     def __call__(self, w):
         norms = _norm(w, self.axis)
-        desired = self.rate * ag.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        clipped = ag.clip(norms, self.min_value, self.max_value)
+        desired = self.rate * clipped + (1 - self.rate) * norms
         return w * (desired / (backend.epsilon() + norms))
 
     def get_config(self):

@@ -1,7 +1,8 @@
 """Weight initializers (``keras.initializers``), with the Keras 2 and Keras 3 names.
 
-An initializer is called as ``init(shape, dtype=None)`` and returns an ``ag.Tensor``. Random ones draw
-from their own generator when given a ``seed``, else from the global one (``backend.set_random_seed``).
+An initializer is called as ``init(shape, dtype=None)`` and returns an ``ag.Tensor``. Random ones
+draw from their own generator when given a ``seed``, else from the global one
+(``backend.set_random_seed``).
 """
 import math
 

@@ -378,6 +378,8 @@ def deserialize(config, custom_objects=None):
             return custom_objects[config]
         return get(config)
     name = config["class_name"]
+    if name == "function":  # Keras 3's form for a plain function: {'class_name': 'function', ...}
+        return deserialize(config["config"], custom_objects)
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
         raise ValueError(f"Unknown loss class {name!r} (pass custom_objects for your own)")

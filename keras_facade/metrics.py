@@ -194,13 +194,17 @@ class Reduce(Metric):
         pending, self._pending = self._pending, []
         if not pending:
             return
-        if all(p.ndim == 0 for p in pending):
+        if len(pending) == 1:
+            flat = pending[0]
+        elif all(p.ndim == 0 for p in pending):
             flat = ag.stack(pending)
         elif all(p.ndim == 1 for p in pending):
             flat = ag.concatenate(pending)
         else:
             flat = ag.concatenate([ag.reshape(p, (-1,)) for p in pending])
-        self.total = self.total + ag.sum(flat)
+        added = flat if flat.ndim == 0 else ag.sum(flat)
+        self.total = added if isinstance(self.total, float) and self.total == 0.0 else \
+            self.total + added
 
     def result(self):
         with ag.no_grad():
@@ -530,6 +534,8 @@ def deserialize(config, custom_objects=None):
             return custom_objects[config]
         return get(config)
     name = config["class_name"]
+    if name == "function":  # Keras 3's form for a plain function: {'class_name': 'function', ...}
+        return deserialize(config["config"], custom_objects)
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
         raise ValueError(f"Unknown metric class {name!r} (pass custom_objects for your own)")

@@ -14,12 +14,12 @@ class Variable(ag.Tensor):
     __slots__ = ("name", "path", "_trainable", "constraint", "regularizer")
 
     def __init__(self, value, name="variable", trainable=True, constraint=None, regularizer=None,
-                 path=None, dtype=None):
+                 path=None, dtype=None, device=None):
         if isinstance(value, ag.Tensor):
             value = value.data
         if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
             value = np.ascontiguousarray(value)  # BLAS is many times slower on other layouts
-        super().__init__(value, dtype=dtype)
+        super().__init__(value, dtype=dtype, device=device)
         if self.dtype.kind not in "fc" and trainable:
             raise TypeError(f"Variable {name!r}: a trainable variable must be floating point, got "
                             f"dtype {self.dtype}")

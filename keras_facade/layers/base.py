@@ -1,4 +1,5 @@
-"""``Layer`` and ``InputSpec``: weights, building, calling (eager or symbolic), masks, losses, config.
+"""``Layer`` and ``InputSpec``: weights, building, calling (eager or symbolic), masks, losses,
+config.
 
 A layer creates its weights in ``build(input_shape)`` on the first call and computes in ``call()``
 with ``autograd_core`` ops only. Called on arrays or ``ag.Tensor`` it returns ``ag.Tensor`` (in the
@@ -66,8 +67,8 @@ def get_mask(tensor):
 
 # -- input specs ----------------------------------------------------------------------------------
 class InputSpec:
-    """What a layer accepts: rank (``ndim``/``min_ndim``/``max_ndim``), fixed ``axes`` values, a full
-    ``shape`` (None = any), ``dtype``."""
+    """What a layer accepts: rank (``ndim``/``min_ndim``/``max_ndim``), fixed ``axes`` values, a
+    full ``shape`` (None = any), ``dtype``."""
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
                  allow_last_axis_squeeze=False, name=None):
@@ -117,7 +118,7 @@ class InputSpec:
 def _normalize_dtype(dtype):
     if dtype is None:
         return backend.floatx()
-    if isinstance(dtype, dict):  # Keras 3 dtype policy {"class_name": "DTypePolicy", "config": {...}}
+    if isinstance(dtype, dict):  # a Keras 3 dtype policy {"class_name": "DTypePolicy", ...}
         name = (dtype.get("config") or {}).get("name", backend.floatx())
         return {"mixed_float16": "float32", "mixed_bfloat16": "float32"}.get(name, name)
     if hasattr(dtype, "name") and not isinstance(dtype, np.dtype):
@@ -150,7 +151,8 @@ class Layer:
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         unknown = sorted(set(kwargs) - BASE_KWARGS)
         if unknown:
-            raise TypeError(f"{type(self).__name__}: keyword argument not understood: {unknown[0]!r}")
+            raise TypeError(f"{type(self).__name__}: keyword argument not understood: "
+                            f"{unknown[0]!r}")
         object.__setattr__(self, "_tracked_layers", [])
         self._trainable_variables = []
         self._non_trainable_variables = []
@@ -216,17 +218,32 @@ class Layer:
         return out
 
     # -- weights -----------------------------------------------------------------------------------
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None, **kwargs):
-        """Create a weight (``Variable``) of ``shape``; Keras 2 (name first) or Keras 3 (shape
-        first) argument order."""
-        if not isinstance(name, str) and name is not None and shape is None:
-            name, shape = kwargs.pop("name", None), name  # Keras 3: add_weight(shape, ...)
-        kwargs.pop("aggregation", None)
-        kwargs.pop("synchronization", None)
-        kwargs.pop("autocast", None)
-        if kwargs:
-            raise TypeError(f"add_weight: unexpected keyword arguments {sorted(kwargs)}")
+    _ADD_WEIGHT_K2 = ("name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                      "constraint")
+    _ADD_WEIGHT_K3 = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                      "constraint", "aggregation", "name")
+
+    def add_weight(self, *args, **kwargs):
+        """Create a weight (``Variable``). Keras 2 order ``add_weight(name, shape, dtype,
+        initializer, regularizer, trainable, constraint)`` or Keras 3 order ``add_weight(shape,
+        initializer, dtype, trainable, autocast, regularizer, constraint, aggregation, name)``."""
+        order = self._ADD_WEIGHT_K2 if not args or isinstance(args[0], str) else self._ADD_WEIGHT_K3
+        if len(args) > len(order):
+            raise TypeError(f"add_weight takes at most {len(order)} positional arguments")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"add_weight got multiple values for argument {key!r}")
+            kwargs[key] = value
+        for ignored in ("aggregation", "synchronization", "autocast", "use_resource",
+                        "experimental_autocast", "caching_device", "partitioner"):
+            kwargs.pop(ignored, None)
+        unknown = set(kwargs) - set(self._ADD_WEIGHT_K2)
+        if unknown:
+            raise TypeError(f"add_weight: unexpected keyword arguments {sorted(unknown)}")
+        return self._create_weight(**kwargs)
+
+    def _create_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                       regularizer=None, trainable=True, constraint=None):
         shape = tuple(int(n) for n in (shape or ()))
         dtype = _normalize_dtype(dtype or self.dtype)
         if initializer is None:
@@ -240,17 +257,12 @@ class Layer:
         if value.shape != shape:
             value = np.broadcast_to(value, shape).copy()
         name = name or "variable"
-        var = Variable(value, name=name, trainable=trainable and self._trainable_flag_for_new(),
-                       constraint=constraints.get(constraint), regularizer=regularizers.get(regularizer),
-                       path=f"{self.name}/{name}")
-        if not trainable:
-            self._non_trainable_variables.append(var)
-        else:
-            self._trainable_variables.append(var)
+        var = Variable(value, name=name, trainable=trainable and self._trainable,
+                       constraint=constraints.get(constraint),
+                       regularizer=regularizers.get(regularizer), path=f"{self.name}/{name}",
+                       device=backend.get_device())
+        (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
         return var
-
-    def _trainable_flag_for_new(self):
-        return self._trainable
 
     def _own_weights(self):
         return self._trainable_variables + self._non_trainable_variables
@@ -302,7 +314,7 @@ class Layer:
         return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
-        """Assign numpy arrays in ``weights`` order; checks every count and shape before assigning."""
+        """Assign numpy arrays in ``weights`` order; every count and shape is checked first."""
         params = self.weights
         weights = list(weights)
         if len(weights) != len(params):
@@ -355,7 +367,8 @@ class Layer:
 
     def _clear_call_losses(self):
         for layer in self._flatten_layers():
-            layer._call_losses = []
+            if layer._call_losses:
+                layer.__dict__["_call_losses"] = []
 
     # -- building ----------------------------------------------------------------------------------
     def build(self, input_shape):
@@ -383,8 +396,8 @@ class Layer:
         shapes = nest.flatten_shapes(input_shape)
         specs = specs if isinstance(specs, (list, tuple)) else [specs] * len(shapes)
         if len(specs) != len(shapes) and not (len(specs) == 1):
-            raise ValueError(f"Layer \"{self.name}\" expects {len(specs)} input(s), but it received "
-                             f"{len(shapes)} input tensors")
+            raise ValueError(f"Layer \"{self.name}\" expects {len(specs)} input(s), but it "
+                             f"received {len(shapes)} input tensors")
         for i, (spec, shape) in enumerate(zip(specs if len(specs) == len(shapes) else
                                               specs * len(shapes), shapes)):
             if spec is not None:
@@ -416,13 +429,18 @@ class Layer:
         return params.get(param, False) or params["__varkw__"]
 
     def _convert_inputs(self, inputs):
+        """Arrays become tensors; floats take the layer's dtype, integers too unless the layer
+        keeps them (``_cast_inputs = False``)."""
         dtype = self.dtype
+        target = _np_dtype(dtype)
+        if inputs.__class__ is ag.Tensor and inputs.dtype == target:
+            return inputs  # the common case, without the general walk below
         cast_ints = self._cast_inputs
 
         def convert(x):
             if isinstance(x, ag.Tensor):
                 kind = x.dtype.kind
-                if (kind == "f" and str(x.dtype) != dtype) or (cast_ints and kind in "iub"):
+                if (kind == "f" and x.dtype != target) or (cast_ints and kind in "iub"):
                     return x.astype(dtype)
                 return x
             if x is None or isinstance(x, (str, bytes)):
@@ -432,7 +450,7 @@ class Layer:
                 arr = arr.astype(dtype, copy=False)
             if arr.dtype.kind in "OUS":
                 return x
-            return ag.tensor(arr)
+            return ag.tensor(arr, device=backend.get_device())
         return nest.map_structure(convert, inputs)
 
     def _resolve_training(self, training):
@@ -442,25 +460,31 @@ class Layer:
 
     def _eager_call(self, inputs, args, kwargs):
         inputs = self._convert_inputs(inputs)
+        single = isinstance(inputs, ag.Tensor)
         training = self._resolve_training(kwargs.pop("training", None))
         mask = kwargs.pop("mask", None)
-        if mask is None:
-            masks = [get_mask(x) for x in nest.flatten(inputs)]
-            if any(m is not None for m in masks):
-                mask = masks[0] if len(masks) == 1 else nest.pack_like(inputs, masks)
+        if mask is None and _MASKS:
+            if single:
+                mask = get_mask(inputs)
+            else:
+                masks = [get_mask(x) for x in nest.flatten(inputs)]
+                if any(m is not None for m in masks):
+                    mask = masks[0] if len(masks) == 1 else nest.pack_like(inputs, masks)
         if not self.built:
             self._maybe_build(nest.map_structure(_symbolic_shape, inputs))
         elif self.input_spec is not None:
-            self._check_input_spec(nest.map_structure(_tensor_shape, inputs))
+            if single and isinstance(self.input_spec, InputSpec):
+                self.input_spec.check(self.name, 0, inputs.shape)
+            else:
+                self._check_input_spec(nest.map_structure(_tensor_shape, inputs))
         if self._accepts("training"):
             kwargs["training"] = training
         if mask is not None and self._accepts("mask"):
             kwargs["mask"] = mask
-        outermost = not _CALL_STACK
-        if outermost:
+        if not _CALL_STACK:
             self._clear_call_losses()
         else:
-            self._call_losses = []
+            self.__dict__["_call_losses"] = []
         _CALL_STACK.append(training)
         try:
             outputs = self.call(inputs, *args, **kwargs)
@@ -478,7 +502,8 @@ class Layer:
             return
         out_mask = self.compute_mask(inputs, mask)
         flat = nest.flatten(outputs)
-        masks = nest.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat)
+        masks = nest.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else \
+            [out_mask] * len(flat)
         for out, m in zip(flat, masks):
             if isinstance(out, ag.Tensor):
                 set_mask(out, m)
@@ -492,8 +517,8 @@ class Layer:
 
     # -- shapes ------------------------------------------------------------------------------------
     def compute_output_shape(self, input_shape):
-        """Output shape(s) for ``input_shape`` (batch dimension None). The default runs ``call`` on a
-        small dummy batch without recording."""
+        """Output shape(s) for ``input_shape`` (batch dimension None). The default runs ``call``
+        on a small dummy batch without recording."""
         from .node import infer_output_specs
         shapes, _ = infer_output_specs(self, input_shape)
         return shapes
@@ -596,6 +621,16 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_DTYPES = {}
+
+
+def _np_dtype(name):
+    found = _DTYPES.get(name)
+    if found is None:
+        found = _DTYPES[name] = np.dtype(name)
+    return found
 
 
 def _symbolic_shape(x):

@@ -19,10 +19,10 @@ class _Conv(Layer):
     paddings = ("valid", "same")
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, groups=1,
-                 **kwargs):
+                 dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, groups=1, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
         self.filters = int(filters)
@@ -61,8 +61,8 @@ class _Conv(Layer):
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
         if channels is None:
-            raise ValueError(f"Layer \"{self.name}\": the channel dimension of the inputs should be "
-                             f"defined, found None (input shape {input_shape})")
+            raise ValueError(f"Layer \"{self.name}\": the channel dimension of the inputs "
+                             f"should be defined, found None (input shape {input_shape})")
         self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
@@ -104,21 +104,16 @@ class _Conv(Layer):
 
 
 class Conv1D(_Conv):
-    """1-D convolution over (batch, steps, channels); padding 'valid', 'same' or 'causal'."""
+    """1-D convolution over (batch, steps, channels); padding 'valid', 'same' or 'causal'. The
+    initializer/regularizer/constraint arguments are those of ``Dense``, with the same names."""
     rank = 1
     paddings = ("valid", "same", "causal")
 
     @legacy.interface("Conv1D")
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
-                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-                         use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+                 dilation_rate=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, **kwargs)
 
     def _convolve(self, x):
         return ag.nn.conv1d(x, self.kernel, self.bias, stride=self.strides[0], padding=self.padding,
@@ -131,16 +126,9 @@ class Conv2D(_Conv):
 
     @legacy.interface("Conv2D")
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-                         use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+                 dilation_rate=(1, 1), activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, **kwargs)
 
     def _convolve(self, x):
         return ag.nn.conv2d(x, self.kernel, self.bias, stride=self.strides, padding=self.padding,
@@ -152,17 +140,9 @@ class Conv2DTranspose(Conv2D):
 
     @legacy.interface("Conv2DTranspose")
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        Conv2D.__init__.__wrapped__(
-            self, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint, **kwargs)
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True, **kwargs):
+        _Conv.__init__(self, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                       activation, use_bias, **kwargs)
         self.output_padding = None if output_padding is None else \
             normalize_tuple(output_padding, 2, "output_padding", "Conv2DTranspose")
         if self.output_padding is not None and any(
@@ -196,6 +176,6 @@ AtrousConvolution1D = Conv1D
 AtrousConvolution2D = Conv2D
 
 # Keras 1/2 scripts import the pooling layers from here too
-from .pooling import (MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,  # noqa: E402,F401
-                      GlobalMaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D,
-                      GlobalAveragePooling2D)
+from .pooling import (  # noqa: E402,F401
+    MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling1D,
+    GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D)

@@ -1,5 +1,5 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda, Masking,
-ActivityRegularization, SpatialDropout1D/2D (Keras 2 ``keras.layers.core``)."""
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda,
+Masking, ActivityRegularization, SpatialDropout1D/2D (Keras 2 ``keras.layers.core``)."""
 import math
 
 import numpy as np
@@ -40,7 +40,8 @@ class Dense(Layer):
         if in_dim is None:
             raise ValueError(f"Layer \"{self.name}\": the last dimension of the inputs to `Dense` "
                              f"should be defined, found None (input shape {input_shape})")
-        self.kernel = self.add_weight("kernel", (in_dim, self.units), initializer=self.kernel_initializer,
+        self.kernel = self.add_weight("kernel", (in_dim, self.units),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
@@ -119,15 +120,15 @@ class Dropout(_Seeded):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        return ag.nn.dropout(inputs, self.rate, training=True, noise_shape=self._noise_shape(inputs),
-                             generator=self.generator())
+        return ag.nn.dropout(inputs, self.rate, training=True,
+                             noise_shape=self._noise_shape(inputs), generator=self.generator())
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return dict(super().get_config(), rate=self.rate,
-                    noise_shape=list(self.noise_shape) if self.noise_shape else None, seed=self.seed)
+        noise_shape = list(self.noise_shape) if self.noise_shape else None
+        return dict(super().get_config(), rate=self.rate, noise_shape=noise_shape, seed=self.seed)
 
 
 class SpatialDropout1D(Dropout):
@@ -215,7 +216,8 @@ class Reshape(Layer):
 
     def _fail(self, input_shape):
         raise ValueError(f"Layer \"{self.name}\" (Reshape): total size of the input shape "
-                         f"{tuple(input_shape)} does not match the target shape {self.target_shape}")
+                         f"{tuple(input_shape)} does not match the target shape "
+                         f"{self.target_shape}")
 
     def call(self, inputs):
         return ag.reshape(inputs, (inputs.shape[0],) + self._resolve(inputs.shape))
@@ -257,7 +259,8 @@ class RepeatVector(Layer):
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):
-        return ag.broadcast_to(ag.expand_dims(inputs, 1), (inputs.shape[0], self.n, inputs.shape[1]))
+        batch, features = inputs.shape
+        return ag.broadcast_to(ag.expand_dims(inputs, 1), (batch, self.n, features))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n, input_shape[1])

@@ -117,9 +117,10 @@ class Concatenate(_Merge):
         for s in shapes[1:]:
             if len(s) != rank or any(a is not None and b is not None and a != b
                                      for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
-                raise ValueError(f"Layer \"{self.name}\": a `Concatenate` layer requires inputs with "
-                                 f"matching shapes except for the concatenation axis {self.axis}. "
-                                 f"Received: input_shape={[tuple(s) for s in shapes]}")
+                raise ValueError(f"Layer \"{self.name}\": a `Concatenate` layer requires inputs "
+                                 f"with matching shapes except for the concatenation axis "
+                                 f"{self.axis}. Received: input_shape="
+                                 f"{[tuple(s) for s in shapes]}")
         out = list(shapes[0])
         sizes = [s[axis] for s in shapes]
         out[axis] = None if any(d is None for d in sizes) else sum(sizes)
@@ -138,7 +139,7 @@ class Concatenate(_Merge):
         for x, m in zip(inputs, nest.to_list(mask)):
             if m is None:
                 m = ag.ones(x.shape[:-1] if self.axis in (-1, x.ndim - 1) else x.shape,
-                            dtype="bool")
+                            dtype="bool", device=x.device)
             if m.ndim < x.ndim:
                 m = ag.expand_dims(m, -1)
             masks.append(m)
@@ -149,7 +150,7 @@ class Concatenate(_Merge):
 
 
 class Dot(_Merge):
-    """Dot product of two inputs along ``axes`` (per sample); ``normalize=True`` gives the cosine."""
+    """Dot product of two inputs along ``axes`` (per sample); ``normalize=True``: the cosine."""
     n_inputs = 2
 
     def __init__(self, axes, normalize=False, **kwargs):
@@ -191,7 +192,7 @@ def _functional(cls):
     def merge_fn(inputs, **kwargs):
         return cls(**kwargs)(inputs)
     merge_fn.__name__ = cls.__name__.lower()
-    merge_fn.__doc__ = f"Functional form of ``{cls.__name__}``: ``{cls.__name__}(**kwargs)(inputs)``."
+    merge_fn.__doc__ = f"``{cls.__name__}(**kwargs)(inputs)``."
     return merge_fn
 
 
@@ -209,7 +210,8 @@ def dot(inputs, axes, normalize=False, **kwargs):
 
 _MODES = {"sum": (Add, "Add()"), "mul": (Multiply, "Multiply()"), "ave": (Average, "Average()"),
           "max": (Maximum, "Maximum()"), "concat": (Concatenate, "Concatenate(axis={concat_axis})"),
-          "dot": (Dot, "Dot(axes={dot_axes})"), "cos": (Dot, "Dot(axes={dot_axes}, normalize=True)")}
+          "dot": (Dot, "Dot(axes={dot_axes})"),
+          "cos": (Dot, "Dot(axes={dot_axes}, normalize=True)")}
 
 
 def _merge_layer(mode, concat_axis, dot_axes, output_shape, name, arguments):

@@ -1,3 +1,4 @@
 """Keras 3's name for :mod:`.merge`."""
-from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,  # noqa: F401
-                    add, subtract, multiply, average, maximum, minimum, concatenate, dot)
+from .merge import (  # noqa: F401
+    Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, add, subtract, multiply,
+    average, maximum, minimum, concatenate, dot)

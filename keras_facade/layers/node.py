@@ -3,13 +3,14 @@ import numpy as np
 
 import autograd_core as ag
 
+from .. import backend
 from . import nest
 from .input_layer import KerasTensor
 
 
 def _shape_of(structure):
-    shapes = nest.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, structure)
-    return shapes
+    """The shapes of the KerasTensors in ``structure`` (None for anything else)."""
+    return nest.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, structure)
 
 
 class Node:
@@ -135,8 +136,9 @@ def _dummy_run(layer, inputs, args, kwargs, sizes):
     def make(t):
         if not isinstance(t, KerasTensor):
             return t
-        dims = [(sizes[0] if i == 0 else sizes[1]) if d is None else d for i, d in enumerate(t.shape)]
-        return ag.zeros(tuple(dims), dtype=np.dtype(t.dtype))
+        dims = [(sizes[0] if i == 0 else sizes[1]) if d is None else d
+                for i, d in enumerate(t.shape)]
+        return ag.zeros(tuple(dims), dtype=np.dtype(t.dtype), device=backend.get_device())
 
     dummy = nest.map_structure(make, inputs)
     dummy_args = nest.map_structure(make, tuple(args))

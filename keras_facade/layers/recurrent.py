@@ -32,7 +32,8 @@ class _RecurrentCell(Layer):
         super().__init__(**kwargs)
         self.units = int(units)
         if self.units <= 0:
-            raise ValueError(f"{type(self).__name__}: `units` must be a positive integer, got {units}")
+            raise ValueError(f"{type(self).__name__}: `units` must be a positive integer, got "
+                             f"{units}")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -66,16 +67,18 @@ class _RecurrentCell(Layer):
     def build(self, input_shape):
         input_dim = input_shape[-1]
         if input_dim is None:
-            raise ValueError(f"Layer \"{self.name}\": the feature dimension of the inputs should be "
-                             f"defined, got input shape {input_shape}")
+            raise ValueError(f"Layer \"{self.name}\": the feature dimension of the inputs should "
+                             f"be defined, got input shape {input_shape}")
         width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (input_dim, width), initializer=self.kernel_initializer,
+        self.kernel = self.add_weight("kernel", (input_dim, width),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.recurrent_kernel = self.add_weight(
             "recurrent_kernel", (self.units, width), initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        self.bias = self.add_weight("bias", self._bias_shape(), initializer=self._bias_initializer(),
+        self.bias = self.add_weight("bias", self._bias_shape(),
+                                    initializer=self._bias_initializer(),
                                     regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
         super().build(input_shape)
@@ -88,7 +91,8 @@ class _RecurrentCell(Layer):
         def mask(rate, width):
             if not training or not 0 < rate < 1:
                 return None
-            return ag.nn.dropout(ag.ones((batch, width)), rate, training=True, generator=gen)
+            return ag.nn.dropout(ag.ones((batch, width), device=backend.get_device()), rate,
+                                 training=True, generator=gen)
         return mask(self.dropout, input_dim), mask(self.recurrent_dropout, self.units)
 
     def _input_bias(self):
@@ -114,7 +118,7 @@ class _RecurrentCell(Layer):
 
     def get_initial_state(self, batch_size, dtype="float32"):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [ag.zeros((batch_size, s), dtype=dtype) for s in sizes]
+        return [ag.zeros((batch_size, s), dtype=dtype, device=backend.get_device()) for s in sizes]
 
     def get_config(self):
         s = initializers.serialize
@@ -163,15 +167,8 @@ class LSTMCell(_RecurrentCell):
     gates = 4
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
-                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
-                 recurrent_dropout=0.0, implementation=2, seed=None, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                         bias_initializer, kernel_regularizer, recurrent_regularizer,
-                         bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
-                         dropout, recurrent_dropout, seed, **kwargs)
+                 unit_forget_bias=True, implementation=2, **kwargs):
+        super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
         self.implementation = implementation
@@ -210,15 +207,8 @@ class GRUCell(_RecurrentCell):
     gates = 3
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, implementation=2,
-                 reset_after=None, seed=None, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer,
-                         bias_initializer, kernel_regularizer, recurrent_regularizer,
-                         bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
-                         dropout, recurrent_dropout, seed, **kwargs)
+                 reset_after=None, implementation=2, **kwargs):
+        super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.implementation = implementation
         self.reset_after = config.default("gru.reset_after") if reset_after is None \
@@ -319,7 +309,8 @@ class RNN(Layer):
             raise ValueError(f"RNN: `cell` must have a `call` method and a `state_size` "
                              f"attribute, got {cell!r}")
         if time_major:
-            raise ValueError("RNN: time_major=True is not supported; pass (batch, time, ...) inputs")
+            raise ValueError("RNN: time_major=True is not supported; pass (batch, time, ...) "
+                             "inputs")
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
@@ -348,19 +339,21 @@ class RNN(Layer):
     def reset_states(self, states=None):
         if not self.stateful:
             raise AttributeError(f"Layer \"{self.name}\" is not stateful")
-        self.states = None if states is None else [ag.tensor(np.asarray(s, dtype=self.dtype))
-                                                   for s in nest.to_list(states)]
+        self.states = None if states is None else [
+            ag.tensor(np.asarray(s, dtype=self.dtype), device=backend.get_device())
+            for s in nest.to_list(states)]
 
     def _initial_states(self, inputs, initial_state):
         batch = inputs.shape[0]
         sizes = self._state_sizes()
         if initial_state is not None:
-            states = [s if isinstance(s, ag.Tensor) else ag.tensor(np.asarray(s, self.dtype))
+            states = [s if isinstance(s, ag.Tensor) else
+                      ag.tensor(np.asarray(s, self.dtype), device=inputs.device)
                       for s in nest.to_list(initial_state)]
         elif self.stateful and self.states is not None:
             states = self.states
         else:
-            return [ag.zeros((batch, s), dtype=self.dtype) for s in sizes]
+            return [ag.zeros((batch, s), dtype=self.dtype, device=inputs.device) for s in sizes]
         if len(states) != len(sizes) or any(tuple(s.shape) != (batch, n)
                                             for s, n in zip(states, sizes)):
             raise ValueError(f"Layer \"{self.name}\" expects {len(sizes)} state(s) of shapes "
@@ -396,7 +389,7 @@ class RNN(Layer):
         for t in (range(steps - 1, -1, -1) if self.go_backwards else range(steps)):
             out, new_states = step(t, states)
             if keep is not None:
-                m = ag.tensor(keep[t][:, None])
+                m = ag.tensor(keep[t][:, None], device=inputs.device)
                 new_states = [ag.where(m, n, o) for n, o in zip(new_states, states)]
                 out = ag.where(m, out, output if output is not None else ag.zeros_like(out))
             states, output = new_states, out

@@ -32,7 +32,7 @@ def _grow(n, pads, sign=1):
 
 
 class _Spatial(Layer):
-    """Layers acting on the spatial axes of (batch, spatial..., channels) or channels_first inputs."""
+    """Layers acting on the spatial axes of channels_last or channels_first inputs."""
     rank = 2
 
     def _spatial_axes(self):

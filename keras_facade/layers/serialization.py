@@ -1,4 +1,5 @@
-"""Layer (de)serialization: ``serialize(layer)`` / ``deserialize(config)`` in the Keras 2 JSON shape,
+"""Layer (de)serialization: ``serialize(layer)`` / ``deserialize(config)`` in the Keras 2 JSON
+shape,
 reading Keras 3 configs too (``module``, ``registered_name``, ``build_config``, dtype policies,
 ``batch_shape``). Functions are stored by importable name; Python bytecode (lambdas) is rebuilt only
 when unsafe deserialization is explicitly allowed."""
@@ -12,7 +13,8 @@ from .. import config as _config
 
 # Keras 3 / tf.keras keys that have no meaning here when they hold their "off" value
 _DROPPABLE = {"lora_rank": (None, 0), "lora_alpha": (None,), "quantization_config": (None,),
-              "synchronized": (False,), "optional": (False,), "ragged": (False,), "renorm": (False,),
+              "synchronized": (False,), "optional": (False,), "ragged": (False,),
+              "renorm": (False,),
               "renorm_clipping": (None,), "renorm_momentum": (0.99,), "fused": (None, True, False),
               "virtual_batch_size": (None,), "adjustment": (None,), "time_major": (False,),
               "zero_output_for_mask": (True, False), "groups": (1,), "build_config": None,
@@ -22,7 +24,7 @@ _safe_mode = [None]
 
 
 class SafeModeScope:
-    """``with SafeModeScope(False): ...``: allow (or, with True, forbid) rebuilding bytecode inside."""
+    """``with SafeModeScope(False): ...`` allows (with True: forbids) rebuilding bytecode."""
 
     def __init__(self, safe_mode=True):
         self.safe_mode = safe_mode
@@ -128,8 +130,8 @@ def serialize_function(fn, key):
 
 def _refuse_bytecode(what):
     raise ValueError(
-        f"Refusing to rebuild {what} from Python bytecode stored in the config: loading it would run "
-        f"arbitrary code, which is unsafe for files you do not fully trust. If you trust this file, "
+        f"Refusing to rebuild {what} from Python bytecode stored in the config: loading it would "
+        f"run arbitrary code, which is unsafe for files you do not fully trust. If you trust it, "
         f"pass `safe_mode=False` (or call keras_facade.config.enable_unsafe_deserialization()); "
         f"better, define the function at module level so it is stored by name.")
 
@@ -219,8 +221,11 @@ def deserialize(config, custom_objects=None, safe_mode=None):
 
 
 def _resolve_custom(value, custom_objects):
-    if isinstance(value, str) and value in custom_objects:
-        return custom_objects[value]
+    if isinstance(value, str):
+        if value in custom_objects:
+            return custom_objects[value]
+        short = value.rsplit(".", 1)[-1]
+        return custom_objects.get(short, value) if "." in value else value
     if isinstance(value, dict) and value.get("class_name") in custom_objects:
         cls = custom_objects[value["class_name"]]
         inner = value.get("config")

@@ -11,9 +11,12 @@ from .base import InputSpec, Layer
 class Wrapper(Layer):
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"{type(self).__name__}: `layer` must be a Layer instance, got {layer!r}")
+            raise ValueError(f"{type(self).__name__}: `layer` must be a Layer instance, got "
+                             f"{layer!r}")
         super().__init__(**kwargs)
         self.layer = layer
+        if self._batch_input_shape is None:  # Keras 2: the wrapped layer may carry the input shape
+            self._batch_input_shape = layer._batch_input_shape
 
     def get_config(self):
         from .serialization import serialize

@@ -8,7 +8,7 @@ import json
 
 import autograd_core as ag
 
-from .. import config, legacy
+from .. import backend, config, legacy
 from ..layers import nest
 from ..layers.base import Layer, to_snake_case, unique_name
 from ..layers.input_layer import InputLayer, KerasTensor
@@ -158,7 +158,7 @@ class Model(Trainer, SavingMixin, Layer):
                 arr = arr.astype(self.dtype, copy=False)
             elif arr.dtype.kind in "OUS":
                 return x
-            return ag.tensor(arr)
+            return ag.tensor(arr, device=backend.get_device())
         return nest.map_structure(convert, inputs)
 
     def _maybe_build(self, input_shape):
@@ -268,10 +268,6 @@ class Model(Trainer, SavingMixin, Layer):
     def output(self):
         return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
 
-    @property
-    def _batch_input_shape_of_model(self):
-        return self.inputs[0].shape if len(self.inputs) == 1 else None
-
     # -- summary and config ------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Print the Keras 2 text summary (``print_fn`` gets one line per call)."""
@@ -307,11 +303,6 @@ class Model(Trainer, SavingMixin, Layer):
     def reset_states(self):
         for layer in self.layers:
             layer.reset_states()
-
-    @property
-    def metrics_names(self):
-        names = getattr(self, "_metrics_names", None)
-        return list(names) if names else []
 
 
 def _json_default(obj):

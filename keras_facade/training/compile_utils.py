@@ -69,9 +69,6 @@ class LossContainer:
         self.output_names = list(output_names)
         specs = per_output(self.spec, self.output_names, "loss")
         self.losses = [_loss_object(s) for s in specs]
-        if all(loss is None for loss in self.losses):
-            raise ValueError("compile: no loss for any output; pass loss=... (e.g. "
-                             "'categorical_crossentropy') to compile")
         if self.weights_spec is None:
             self.weights = [1.0] * len(self.output_names)
         else:

@@ -211,9 +211,6 @@ class ArrayBatches:
             return self._one_pass()
         return (next(self._stream) for _ in range(self.steps))
 
-    def sizes_known(self):
-        return True
-
 
 class SequenceBatches:
     """Epochs over a ``Sequence``: ``steps`` batches (default ``len(seq)``) in order, or in a fresh

@@ -81,7 +81,7 @@ class Trainer:
                               "weighted_metrics": weighted_metrics,
                               "sample_weight_mode": sample_weight_mode}
         self._outputs_configured = False
-        self._checked_signatures = set()
+        self._checked_signatures = {}   # input/target signature -> output shapes
         self._is_compiled = True
         self.stop_training = False
 
@@ -126,6 +126,8 @@ class Trainer:
         if not self._is_compiled:
             return []
         if not self._outputs_configured:
+            if not getattr(self, "output_names", None):
+                return ["loss"]  # outputs unknown until the model has run
             self._configure_outputs()
         return self._names()
 
@@ -161,16 +163,17 @@ class Trainer:
         optimizer = cfg.get("optimizer", "rmsprop")
         if isinstance(optimizer, dict):
             optimizer = optimizers_module.deserialize(optimizer, custom_objects)
-        self.compile(
-            optimizer=optimizer,
-            loss=_map_spec(cfg.get("loss"), lambda s: losses_module.deserialize(s, custom_objects)
-                           if isinstance(s, dict) else _custom(s, custom_objects)),
-            metrics=_map_spec(cfg.get("metrics"), lambda s: metrics_module.deserialize(s, custom_objects)
-                              if isinstance(s, dict) else _custom(s, custom_objects)),
-            weighted_metrics=_map_spec(cfg.get("weighted_metrics"),
-                                       lambda s: metrics_module.deserialize(s, custom_objects)
-                                       if isinstance(s, dict) else _custom(s, custom_objects)),
-            loss_weights=cfg.get("loss_weights"))
+        def rebuild(module):
+            def one(spec):
+                if isinstance(spec, dict):
+                    return module.deserialize(spec, custom_objects)
+                return (custom_objects or {}).get(spec, spec) if isinstance(spec, str) else spec
+            return one
+        self.compile(optimizer=optimizer,
+                     loss=_map_spec(cfg.get("loss"), rebuild(losses_module)),
+                     metrics=_map_spec(cfg.get("metrics"), rebuild(metrics_module)),
+                     weighted_metrics=_map_spec(cfg.get("weighted_metrics"), rebuild(metrics_module)),
+                     loss_weights=cfg.get("loss_weights"))
 
     # -- structure helpers -------------------------------------------------------------------------
     def _flat_outputs(self, y_pred):
@@ -239,36 +242,42 @@ class Trainer:
     def _prepare_first(self, batch, where, class_weight=None, full_y=None):
         """Build the model and name its outputs with a 2-sample inference-mode forward pass, then
         check the targets against the outputs and losses (``full_y``: all targets, when known).
-        Returns the batch split per output. Skipped for shapes already checked since compile."""
+        Returns the batch split per output. The forward pass runs once per input/target signature
+        since compile; the target checks run every time."""
         x, y, sw = batch
         signature = tuple((a.shape[1:], a.dtype.str) for a in flatten_data((x, y)))
-        outputs = None
-        fresh = not self._outputs_configured or signature not in self._checked_signatures
-        if fresh and not self._is_stateful():  # a stateful model needs its fixed batch size
+        preds = None
+        shapes = self._checked_signatures.get(signature) if self._outputs_configured else None
+        if shapes is None and not self._is_stateful():  # a stateful model needs its batch size
             with ag.no_grad():
                 outputs = self(data.to_tensors(data.slice_structure(x, slice(0, 2)), self._device()),
                                training=False)
-        self._configure_outputs(outputs)
+            self._configure_outputs(outputs)
+            preds = self._flat_outputs(outputs)
+            shapes = [p.shape for p in preds]
+        self._configure_outputs()
         ys, sws = self._split_targets(y, sw, class_weight)
-        if outputs is None:
+        if shapes is None:
             return x, ys, sws
+        if all(loss is None for loss in self.compiled_loss.losses) and not self.losses:
+            raise ValueError(f"{where}: nothing to minimize: compile with a loss (e.g. "
+                             f"loss='categorical_crossentropy') or add losses to the model")
         full = ys if full_y is None else self._per_output_data(full_y, "y")
-        preds = self._flat_outputs(outputs)
-        for name, loss, pred, target, whole in zip(self._out_names, self.compiled_loss.losses, preds,
-                                                   ys, full):
+        for i, (name, loss) in enumerate(zip(self._out_names, self.compiled_loss.losses)):
             if loss is None:
                 continue
-            if target is None:
+            if ys[i] is None:
                 raise ValueError(f"{where}: output {name!r} has a loss but no targets were given "
                                  f"for it")
-            _check_targets(loss, whole, pred.shape, name, where)
-            with ag.no_grad():
-                try:
-                    loss(data.to_tensors(target[:2], pred.device), pred)
-                except ValueError as err:
-                    raise ValueError(f"{where}: the targets for output {name!r} do not fit its loss "
-                                     f"{loss.name!r}: {err}") from None
-        self._checked_signatures.add(signature)
+            _check_targets(loss, full[i], shapes[i], name, where)
+            if preds is not None:
+                with ag.no_grad():
+                    try:
+                        loss(data.to_tensors(ys[i][:2], preds[i].device), preds[i])
+                    except ValueError as err:
+                        raise ValueError(f"{where}: the targets for output {name!r} do not fit its "
+                                         f"loss {loss.name!r}: {err}") from None
+        self._checked_signatures[signature] = shapes
         return x, ys, sws
 
     # -- one step ----------------------------------------------------------------------------------
@@ -293,8 +302,7 @@ class Trainer:
                 total, (preds, parts) = objective(None)
         self._update_metrics(total, parts, yts, detach_all(preds), swts, _batch_size(x))
 
-    def _test_batch(self, x, ys, sws):
-        device = self._device()
+    def _test_batch(self, x, ys, sws, device=None):
         xs = data.to_tensors(x, device)
         yts = [data.to_tensors(y, device) for y in ys]
         swts = [data.to_tensors(w, device) for w in sws]
@@ -369,6 +377,7 @@ class Trainer:
             raise TypeError(f"fit: unexpected keyword argument(s) {sorted(kwargs)}")
         self._assert_compiled("fit")
         self._check_model("fit")
+        verbose = _verbosity(verbose)
         batch_size = batch_size or 32
         if data.is_batch_source(x):
             if validation_split:
@@ -476,12 +485,13 @@ class Trainer:
         for step, (x, y, sw) in enumerate(source.epoch()):
             if first:
                 x, ys, sws = self._prepare_first((x, y, sw), "evaluate")
+                device = self._device()
                 first = False
             else:
                 ys, sws = self._split_targets(y, sw)
             if cbs is not None and cbs.has_batch_hook("on_test_batch_begin"):
                 cbs.batch_hook("on_test_batch_begin", step, {"batch": step, "size": _batch_size(x)})
-            self._test_batch(x, ys, sws)
+            self._test_batch(x, ys, sws, device)
             if cbs is not None and cbs.has_batch_hook("on_test_batch_end"):
                 cbs.batch_hook("on_test_batch_end", step, dict(self._logs(), batch=step,
                                                                size=_batch_size(x)))
@@ -505,6 +515,7 @@ class Trainer:
             raise TypeError(f"evaluate: unexpected keyword argument(s) {sorted(kwargs)}")
         self._assert_compiled("evaluate")
         self._check_model("evaluate")
+        verbose = _verbosity(verbose)
         if data.is_batch_source(x):
             source = data.batch_source(x, y, sample_weight, steps=steps, where="evaluate",
                                        steps_arg="steps")
@@ -526,6 +537,7 @@ class Trainer:
                 workers=1, use_multiprocessing=False):
         """Outputs for every sample, in inference mode, concatenated over batches (numpy)."""
         self._check_model("predict")
+        verbose = _verbosity(verbose)
         if data.is_batch_source(x):
             source = data.batch_source(x, steps=steps, where="predict", steps_arg="steps")
         else:
@@ -584,7 +596,7 @@ class Trainer:
         x, ys, sws = self._prepare_first((x, y, sample_weight), "test_on_batch")
         if reset_metrics:
             self.reset_metrics()
-        self._test_batch(x, ys, sws)
+        self._test_batch(x, ys, sws, self._device())
         logs = self._logs()
         if reset_metrics:
             self.reset_metrics()
@@ -651,6 +663,11 @@ def _chain(first, rest, split, class_weight):
         yield (x,) + split(y, sw, class_weight)
 
 
+def _verbosity(verbose):
+    """Keras 3's ``verbose='auto'`` means 1."""
+    return 1 if verbose == "auto" else int(verbose)
+
+
 def _due(validation_freq, epoch):
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
@@ -686,10 +703,6 @@ def _map_spec(spec, fn):
     if isinstance(spec, (list, tuple)):
         return [_map_spec(v, fn) for v in spec]
     return fn(spec)
-
-
-def _custom(name, custom_objects):
-    return (custom_objects or {}).get(name, name) if isinstance(name, str) else name
 
 
 def _check_targets(loss, target, pred_shape, output, where):

@@ -282,3 +282,11 @@ def test_plot_losses_writes_a_png_after_every_epoch(tmp_path):
     assert (np.abs(pixels.astype(int) - [31, 119, 180]).sum(-1) < 30).any()  # the training curve
     assert (np.abs(pixels.astype(int) - [255, 127, 14]).sum(-1) < 30).any()  # the validation curve
     assert os.listdir(tmp_path) == ["curves.png"]  # written atomically: no temporary file left
+
+
+def test_unsupported_keras_callbacks_warn_and_do_nothing():
+    for cls in (callbacks.RemoteMonitor, callbacks.TensorBoard):
+        with pytest.warns(UserWarning, match="not supported"):
+            cb = cls()
+        model().fit(X, Y, epochs=1, verbose=0, callbacks=[cb])
+    assert issubclass(callbacks.BaseLogger, callbacks.Callback)

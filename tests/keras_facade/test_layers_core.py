@@ -112,7 +112,7 @@ def test_custom_layer_with_add_weight_in_both_argument_orders():
     class Scale(L.Layer):
         def build(self, input_shape):
             self.k2 = self.add_weight("k2", (input_shape[-1],), initializer="ones")
-            self.k3 = self.add_weight(shape=(1,), initializer="zeros", name="k3", trainable=False)
+            self.k3 = self.add_weight((1,), "zeros", name="k3", trainable=False)  # Keras 3 order
             super().build(input_shape)
 
         def call(self, inputs):

@@ -258,6 +258,8 @@ def test_sequential_text_model_summary_shapes():
     assert [layer.output_shape for layer in model.layers] == [(None, T, 8), (None, T, 2 * U),
                                                              (None, U), (None, 1)]
     assert model(np.array([[1, 2, 0, 0, 0]])).shape == (1, 1)
+    wrapped_shape = Sequential([L.Bidirectional(L.LSTM(U, input_shape=(T, F)))])
+    assert wrapped_shape.input_shape == (None, T, F)
 
 
 @pytest.mark.parametrize("make", [

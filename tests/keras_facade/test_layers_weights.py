@@ -145,6 +145,38 @@ def test_backend_tensor_helpers_used_in_lambda_layers():
     assert all(np.abs(g.numpy()).sum() > 0 for g in grads)
 
 
+def test_set_device_places_weights_and_converted_inputs():
+    """'cpu:1' is the engine's second numpy device, standing in for a GPU."""
+    from keras_facade.models import Sequential
+    K.set_device("cpu:1")
+    try:
+        model = Sequential([L.Embedding(10, 4, input_length=5, mask_zero=True),
+                            L.GRU(3, dropout=0.2, return_sequences=True), L.BatchNormalization(),
+                            L.GaussianNoise(0.1), L.Flatten(), L.Dense(1)])
+        assert {str(w.device) for w in model.weights} == {"cpu:1"}
+        y = model(np.array([[1, 2, 0, 0, 0]]), training=True)
+        assert str(y.device) == "cpu:1"
+        _, grads = ag.value_and_grad(lambda ws: ag.sum(model(np.ones((2, 5), "int64"),
+                                                                training=True)))(
+            model.trainable_weights)
+        assert all(str(g.device) == "cpu:1" for g in grads)
+    finally:
+        K.set_device("cpu")
+
+
+def test_backend_function_reads_intermediate_outputs():
+    from keras_facade.models import Sequential
+    model = Sequential([L.Dense(4, input_shape=(3,)), L.Dropout(0.5), L.Dense(2)])
+    get = K.function([model.input, K.learning_phase()], [model.layers[0].output,
+                                                         model.layers[1].output])
+    x = np.ones((2, 3), "float32")
+    hidden, dropped = get([x, 0])
+    np.testing.assert_allclose(hidden, model.layers[0](x).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(hidden, dropped)
+    hidden, dropped = get([x, 1])
+    assert not np.array_equal(hidden, dropped)
+
+
 @pytest.mark.parametrize("module, names", [
     ("core", ["Dense", "Dropout", "Activation", "Flatten", "Reshape", "Permute", "RepeatVector",
               "Lambda", "Masking"]),

@@ -183,5 +183,8 @@ def test_get_serialize_deserialize():
     assert type(again) is losses.CategoricalCrossentropy and again.get_config() == loss.get_config()
     assert losses.serialize(losses.mean_squared_error) == "mean_squared_error"
     assert losses.deserialize("mse") is losses.mean_squared_error
+    keras3_function = {"module": "keras.losses", "class_name": "function",
+                       "config": "mean_squared_error", "registered_name": "mean_squared_error"}
+    assert losses.deserialize(keras3_function) is losses.mean_squared_error
     with pytest.raises(ValueError, match="Unknown loss"):
         losses.get("mean_squared_eror")

@@ -3,7 +3,6 @@ Precision/Recall/AUC against numpy, and averages weighted by samples."""
 import numpy as np
 import pytest
 
-import autograd_core as ag
 from keras_facade import config, losses, metrics
 from keras_facade.layers import Dense
 from keras_facade.models import Sequential
@@ -186,3 +185,18 @@ def test_get_and_serialize():
     assert type(again) is metrics.AUC and again.get_config() == m.get_config()
     with pytest.raises(ValueError, match="Unknown metric"):
         metrics.get("accurracy")
+
+
+def test_weighted_metrics_use_sample_weights_and_crossentropy_resolves():
+    x = RNG.normal(size=(12, 4)).astype("float32")
+    labels = RNG.integers(0, 3, size=12)
+    w = np.where(np.arange(12) < 6, 2.0, 0.0).astype("float32")
+    model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy", "ce"],
+                  weighted_metrics=["accuracy"])
+    logs = model.evaluate(x, labels, sample_weight=w, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "accuracy", "ce", "weighted_accuracy"}
+    hits = model.predict(x).argmax(-1) == labels
+    assert logs["accuracy"] == pytest.approx(hits.mean())
+    assert logs["weighted_accuracy"] == pytest.approx((hits * w).sum() / w.sum())
+    assert type(model.metrics[2]) is metrics.SparseCategoricalCrossentropy

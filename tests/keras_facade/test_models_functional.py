@@ -215,3 +215,39 @@ def test_sequential_inside_functional_and_model_of_a_model():
     outer = Model(i, model(i))
     x = rand(2, 4)
     np.testing.assert_allclose(outer(x).numpy(), head(x).numpy(), rtol=1e-6)
+
+
+class Scale(L.Layer):
+    """A custom layer with a constructor argument and a weight."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        return inputs * self.w * self.factor
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor)
+
+
+def local_activation(x):
+    return x * 3.0
+
+
+def test_custom_layers_and_functions_rebuild_through_custom_objects():
+    i = L.Input((2,))
+    model = Model(i, L.Dense(2, activation=local_activation)(Scale(0.5)(i)))
+    text = model.to_json()
+    with pytest.raises(ValueError, match="Unknown layer: 'Scale'"):
+        model_from_json(text.replace("test_models_functional", "nowhere"))
+    copy = model_from_json(text, custom_objects={"Scale": Scale,
+                                                 "local_activation": local_activation})
+    copy.set_weights(model.get_weights())
+    x = rand(3, 2)
+    np.testing.assert_allclose(copy(x).numpy(), model(x).numpy(), rtol=1e-6)
+    assert copy.layers[1].factor == 0.5

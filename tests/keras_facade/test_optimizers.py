@@ -207,14 +207,24 @@ def test_clipnorm_leaves_zero_gradient_finite():
     assert np.all(np.isfinite(p.numpy()))
 
 
-def test_weight_decay_excluded_by_name_and_constraint_applied():
-    class Constrained:  # a variable-like object would carry .constraint; emulate with a subclass
-        pass
+def test_decoupled_weight_decay_exclusions_and_constraints():
+    from keras_facade.variables import Variable
     p = ag.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
     opt = optimizers.AdamW(learning_rate=0.1, weight_decay=0.5)
     opt.apply([ag.zeros(2, dtype="float64")], [p])
     # zero gradient: Adam's step is 0, only the decay acts: p * (1 - 0.5 * 0.1)
     np.testing.assert_allclose(p.numpy(), [0.95, -1.9])
+    kernel = Variable(np.ones(2), name="kernel", dtype="float64")
+    bias = Variable(np.ones(2), name="bias", dtype="float64")
+    opt = optimizers.SGD(learning_rate=0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    opt.apply([ag.zeros(2, dtype="float64")] * 2, [kernel, bias])
+    np.testing.assert_allclose(kernel.numpy(), 0.95)
+    np.testing.assert_allclose(bias.numpy(), 1.0)
+    clipped = Variable(np.zeros(2), name="w", dtype="float64", constraint=lambda w: ag.clip(w, -0.5, 0.5))
+    optimizers.SGD(learning_rate=1.0).apply([ag.tensor([-3.0, 0.25], dtype="float64")], [clipped])
+    np.testing.assert_allclose(clipped.numpy(), [0.5, -0.25])
+    assert clipped.trainable and clipped.requires_grad  # still the same trainable leaf
 
 
 def test_unknown_and_mismatched_gradients_raise_before_any_change():
@@ -355,3 +365,11 @@ def test_schedules(schedule, steps, expected):
     assert [schedule(s) for s in steps] == pytest.approx(expected, abs=1e-9)
     again = schedules.deserialize(schedules.serialize(schedule))
     assert again.get_config() == schedule.get_config()
+
+
+def test_minimize_takes_a_loss_callable():
+    w = ag.tensor([3.0], dtype="float64", requires_grad=True)
+    opt = optimizers.SGD(learning_rate=0.25)
+    for _ in range(3):
+        opt.minimize(lambda: ag.sum(ag.square(w)), [w])
+    assert w.item() == pytest.approx(3.0 * 0.5 ** 3)

@@ -106,3 +106,16 @@ def test_nan_in_a_generated_batch_is_caught_before_that_step():
     after = state(m)
     assert after[-1] == 1  # the first (clean) batch trained, the bad one did not
     assert not np.array_equal(after[0], before[0])
+
+
+def test_targets_are_checked_again_for_data_of_an_already_seen_shape():
+    m = softmax_model("sparse_categorical_crossentropy")
+    m.fit(X, LABELS, epochs=1, verbose=0)
+    before = state(m)
+    bad = LABELS.copy()
+    bad[-1] = 7
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        m.fit(X, bad, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        m.train_on_batch(X, bad)
+    assert_unchanged(m, before)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 from keras_facade import callbacks
 from keras_facade.layers import Concatenate, Dense, Flatten, Input
@@ -161,3 +162,21 @@ def test_batch_logs_reach_user_callbacks_as_numbers():
         callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(dict(logs)))])
     assert [set(s) for s in seen] == [{"batch", "size", "loss", "mae"}] * 2
     assert all(isinstance(s["loss"], float) for s in seen)
+
+
+@given(n=st.integers(1, 60), batch_size=st.integers(1, 17), shuffle=st.sampled_from([False, True, "batch"]),
+       seed=st.integers(0, 2 ** 16))
+def test_array_batches_cover_every_sample_once_per_epoch(n, batch_size, shuffle, seed):
+    from keras_facade.training.data_adapter import ArrayBatches
+    np.random.seed(seed)
+    x = np.arange(n, dtype="float32")[:, None]
+    source = ArrayBatches(x, x * 2, np.ones(n, dtype="float32"), batch_size, shuffle)
+    for _ in range(2):
+        batches = list(source.epoch())
+        assert len(batches) == source.steps == -(-n // batch_size)
+        seen = np.concatenate([xb[:, 0] for xb, _, _ in batches])
+        assert sorted(seen.tolist()) == list(range(n))
+        for xb, yb, wb in batches:  # rows stay aligned across arrays
+            np.testing.assert_array_equal(yb, xb * 2)
+            assert len(wb) == len(xb)
+        assert all(len(xb) == batch_size for xb, _, _ in batches[:-1])

@@ -180,3 +180,20 @@ def test_upsampling_bilinear():
 def test_bad_input_raises_a_named_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_results_and_gradients_stay_on_the_operands_device():
+    """The numpy-backed test device 'cpu:1' stands in for a GPU: nothing may fall back to 'cpu'."""
+    dev = "cpu:1"
+    x = ag.randn(2, 6, 6, 3).to(dev).requires_grad_()
+    w = ag.randn(3, 3, 3, 4).to(dev).requires_grad_()
+    table = ag.randn(5, 4).to(dev).requires_grad_()
+    h = ag.nn.max_pool2d(ag.nn.conv2d(x, w, padding="same"), 2)
+    h = ag.nn.avg_pool2d(ag.nn.dropout(h, 0.5, training=True, seed=0), 3, 1, "same")
+    e = ag.nn.embedding(np.array([[1, 2, 1]]), table)
+    loss = ag.nn.binary_crossentropy(ag.nn.sigmoid(h), ag.nn.sigmoid(h).detach()).mean() + \
+        ag.nn.sparse_categorical_crossentropy(np.array([[0, 3, 1]]), e, from_logits=True).mean()
+    assert h.device == e.device == loss.device == ag.device(dev)
+    loss.backward()
+    for t in (x, w, table):
+        assert t.grad.device == ag.device(dev)
