@@ -2,8 +2,9 @@
 
 Each entry of :data:`TABLE` says how an old call of a constructor or method maps to the modern one:
 keyword renames, value maps and, where the positional arguments changed meaning, a preprocessor.
-:func:`convert` applies an entry; when anything changed it emits one ``DeprecationWarning`` that shows
-the modern call. Passing an old name together with its new name is a ``TypeError``, as in Keras 2.
+:func:`convert` applies an entry; when anything changed it emits one ``DeprecationWarning`` that
+shows the modern call. Passing an old name together with its new name is a ``TypeError``, as in
+Keras 2.
 
 Use it with the :func:`interface` decorator on ``__init__`` or a method, or call :func:`convert`.
 """
@@ -32,8 +33,8 @@ class Conversion:
     """One row of the table.
 
     ``renames``: old keyword -> new keyword. ``values``: keyword -> {old value: new value}, applied
-    before renaming. ``preprocess(args, kwargs, notes) -> (args, kwargs)`` handles what renames cannot
-    (positional meaning, folded or dropped arguments); it appends a short note per change.
+    before renaming. ``preprocess(args, kwargs, notes) -> (args, kwargs)`` handles what renames
+    cannot (positional meaning, folded or dropped arguments); it appends a short note per change.
     """
 
     def __init__(self, renames=None, values=None, preprocess=None):
@@ -61,15 +62,16 @@ def _conv_kernel(rank):
     def preprocess(args, kwargs, notes):
         args = list(args)
         if len(args) > rank + 1:
-            raise TypeError(f"Convolution layer can receive at most {rank + 1} positional arguments "
-                            f"(filters and {rank} kernel dimensions), got {len(args)}")
+            raise TypeError(f"Convolution layer can receive at most {rank + 1} positional "
+                            f"arguments (filters and {rank} kernel dimensions), got {len(args)}")
         if len(args) == rank + 1 and all(isinstance(a, (int, np.integer)) for a in args[1:]):
             clash = [k for k in ("padding", "strides", "data_format") if k in kwargs]
             if clash:
                 raise ValueError(
                     f"It seems that you are passing both `kernel_size` and `strides` as integer "
                     f"positional arguments together with the Keras 2 keyword {clash[0]!r}. For "
-                    f"safety this is disallowed: pass `kernel_size=(...)` and `strides=` as keywords.")
+                    f"safety this is disallowed: pass `kernel_size=(...)` and `strides=` as "
+                    f"keywords.")
             args = [args[0], tuple(int(a) for a in args[1:])]
             notes.append("kernel_size")
         else:
@@ -200,7 +202,8 @@ TABLE = {
     "SpatialDropout2D": Conversion({"p": "rate", **_SPATIAL}, _DIM_ORDERING),
     "GaussianDropout": Conversion({"p": "rate"}),
     "GaussianNoise": Conversion({"sigma": "stddev"}),
-    "Embedding": Conversion({"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
+    "Embedding": Conversion({"init": "embeddings_initializer",
+                             "W_regularizer": "embeddings_regularizer",
                              "W_constraint": "embeddings_constraint"}, preprocess=_embedding),
     "Conv1D": Conversion(_CONV, preprocess=_conv1d),
     "Conv2D": Conversion(_CONV, _DIM_ORDERING, _conv_kernel(2)),

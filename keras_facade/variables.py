@@ -58,8 +58,8 @@ class Variable(ag.Tensor):
         return self
 
     def _shape_error(self, shape):
-        raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape {tuple(shape)} to a "
-                         f"variable of shape {self.shape}")
+        raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape {tuple(shape)} "
+                         f"to a variable of shape {self.shape}")
 
     def assign_add(self, delta):
         with ag.no_grad():

@@ -2,8 +2,8 @@
 
 The Keras 2 submodule paths (``keras.layers.core``, ``.convolutional``, ``.pooling``,
 ``.recurrent``, ``.normalization``, ``.embeddings``, ``.merge``, ``.advanced_activations``,
-``.wrappers``, ``.noise``) are modules of this package; ``.merging`` and ``.reshaping`` are Keras 3's
-names.
+``.wrappers``, ``.noise``) are modules of this package; ``.merging`` and ``.reshaping`` are
+Keras 3's names.
 """
 from .base import Layer, InputSpec
 from .input_layer import Input, InputLayer, KerasTensor

@@ -394,12 +394,12 @@ class Layer:
         if specs is None:
             return
         shapes = nest.flatten_shapes(input_shape)
-        specs = specs if isinstance(specs, (list, tuple)) else [specs] * len(shapes)
-        if len(specs) != len(shapes) and not (len(specs) == 1):
+        if not isinstance(specs, (list, tuple)):
+            specs = [specs] * len(shapes)
+        elif len(specs) != len(shapes):
             raise ValueError(f"Layer \"{self.name}\" expects {len(specs)} input(s), but it "
                              f"received {len(shapes)} input tensors")
-        for i, (spec, shape) in enumerate(zip(specs if len(specs) == len(shapes) else
-                                              specs * len(shapes), shapes)):
+        for i, (spec, shape) in enumerate(zip(specs, shapes)):
             if spec is not None:
                 spec.check(self.name, i, shape)
 

@@ -110,8 +110,9 @@ class Conv1D(_Conv):
     paddings = ("valid", "same", "causal")
 
     @legacy.interface("Conv1D")
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
-                 dilation_rate=1, activation=None, use_bias=True, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
+                 **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
                          activation, use_bias, **kwargs)
 

@@ -146,9 +146,16 @@ def _dummy_run(layer, inputs, args, kwargs, sizes):
     if layer._accepts("training"):
         dummy_kwargs.setdefault("training", False)
     from .base import _CALL_STACK
+    stateful = [sub for sub in layer._flatten_layers()
+                if getattr(sub, "stateful", False) and hasattr(sub, "states")]
+    saved = [sub.states for sub in stateful]  # a dummy batch must not meet or become RNN states
+    for sub in stateful:
+        sub.states = None
     with ag.no_grad():
         _CALL_STACK.append(False)
         try:
             return layer.call(dummy, *dummy_args, **dummy_kwargs)
         finally:
             _CALL_STACK.pop()
+            for sub, states in zip(stateful, saved):
+                sub.states = states

@@ -1,8 +1,7 @@
 """Layer (de)serialization: ``serialize(layer)`` / ``deserialize(config)`` in the Keras 2 JSON
-shape,
-reading Keras 3 configs too (``module``, ``registered_name``, ``build_config``, dtype policies,
-``batch_shape``). Functions are stored by importable name; Python bytecode (lambdas) is rebuilt only
-when unsafe deserialization is explicitly allowed."""
+shape, reading Keras 3 configs too (``module``, ``registered_name``, ``build_config``, dtype
+policies, ``batch_shape``). Functions are stored by importable name; Python bytecode (lambdas) is
+rebuilt only when unsafe deserialization is explicitly allowed."""
 import base64
 import importlib
 import inspect

@@ -1,4 +1,4 @@
-"""``keras.models``: Sequential, Model, model_from_json/config, clone_model, load_model/save_model."""
+"""``keras.models``: Sequential, Model, model_from_json/config, clone_model, load/save_model."""
 import json
 
 from ..layers import nest, serialization

@@ -1,5 +1,6 @@
 """Functional model configs: written in the Keras 2 layout (``inbound_nodes`` as
-``[[layer_name, node_index, tensor_index, kwargs], ...]``), read from Keras 2 and Keras 3 layouts."""
+``[[layer_name, node_index, tensor_index, kwargs], ...]``), read from the Keras 2 and Keras 3
+layouts."""
 from ..layers import nest, serialization
 from ..layers.input_layer import KerasTensor
 
@@ -111,8 +112,8 @@ class _Builder:
                 inputs.append(t)
                 kwargs = dict(entry[3]) if len(entry) > 3 and entry[3] else kwargs
             for key, value in list(kwargs.items()):
-                if _is_ref(value) or (isinstance(value, list) and value and all(map(_is_ref, value))):
-                    refs = [value] if _is_ref(value) else value
+                refs = [value] if _is_ref(value) else value
+                if isinstance(refs, list) and refs and all(map(_is_ref, refs)):
                     found = [self.tensor(*r, "keras2") for r in refs]
                     if any(t is None for t in found):
                         raise LookupError
@@ -154,8 +155,8 @@ def functional_from_config(cls, config, custom_objects=None):
                 progress = True
         if not progress:
             stuck = [layer.name for layer, nodes in pending if nodes]
-            raise ValueError(f"Cannot rebuild the model {config.get('name')!r} from its config: the "
-                             f"inputs of layer(s) {stuck} are never produced")
+            raise ValueError(f"Cannot rebuild the model {config.get('name')!r} from its config: "
+                             f"the inputs of layer(s) {stuck} are never produced")
     inputs = builder.endpoints(config["input_layers"], style)
     outputs = builder.endpoints(config["output_layers"], style)
     kwargs = {"name": config.get("name")}

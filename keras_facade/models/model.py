@@ -20,8 +20,8 @@ class Model(Trainer, SavingMixin, Layer):
     """A layer made of layers, with the training and saving API.
 
     ``Model(inputs, outputs, name=None)`` builds a functional model (inputs/outputs: a KerasTensor,
-    a list or a dict; Keras 1 ``input=``/``output=`` accepted with a warning). Subclass it and define
-    ``call(inputs, training=None)`` for a subclassed model.
+    a list or a dict; Keras 1 ``input=``/``output=`` accepted with a warning). Subclass it and
+    define ``call(inputs, training=None)`` for a subclassed model.
     """
     _cast_inputs = False
 
@@ -81,8 +81,8 @@ class Model(Trainer, SavingMixin, Layer):
         names = [layer.name for layer in graph.layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"The name {duplicates[0]!r} is used {names.count(duplicates[0])} times "
-                             f"in the model. All layer names should be unique.")
+            raise ValueError(f"The name {duplicates[0]!r} is used {names.count(duplicates[0])} "
+                             f"times in the model. All layer names should be unique.")
         if isinstance(inputs, dict):
             self.input_names = list(inputs)
         else:

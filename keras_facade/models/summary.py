@@ -13,7 +13,7 @@ def _is_sequential_like(model):
         return True
     nodes = []
     for depth_nodes in model._nodes_by_depth.values():
-        if len(depth_nodes) > 1 or (len(depth_nodes) == 1 and len(depth_nodes[0].inbound_layers) > 1):
+        if len(depth_nodes) > 1 or any(len(n.inbound_layers) > 1 for n in depth_nodes):
             return False
         nodes += depth_nodes
     ids = {id(n) for n in nodes}

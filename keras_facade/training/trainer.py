@@ -24,6 +24,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from . import data_adapter as data
+from ..distribute import training as dp
 from ..layers.nest import flatten as flatten_data
 from .compile_utils import LossContainer, MetricsContainer, loss_function_of, detach_all
 from .progbar import Progbar
@@ -84,6 +85,9 @@ class Trainer:
         self._checked_signatures = {}   # input/target signature -> output shapes
         self._is_compiled = True
         self.stop_training = False
+        from ..distribute import current_strategy
+        self._strategy = current_strategy()  # data-parallel when compiled in a strategy's scope
+        self._dp_seen = [0, 0]  # samples seen this epoch: (this rank, all ranks)
 
     def _assert_compiled(self, where):
         if not self._is_compiled:
@@ -283,6 +287,12 @@ class Trainer:
     # -- one step ----------------------------------------------------------------------------------
     def _train_batch(self, x, ys, sws, params, device=None):
         """One optimizer step on a numpy batch (inputs, targets per output, weights per output)."""
+        strategy = self._active_strategy()
+        if strategy is not None:  # this rank's rows; gradients are averaged over ranks below
+            global_count = _batch_size(x)
+            x, ys, sws, local_count = dp.local_rows(strategy, x, ys, sws, global_count)
+            self._dp_seen[0] += local_count
+            self._dp_seen[1] += global_count
         xs = data.to_tensors(x, device)
         yts = [data.to_tensors(y, device) for y in ys]
         swts = [data.to_tensors(w, device) for w in sws]
@@ -296,11 +306,17 @@ class Trainer:
 
         if params:
             (total, (preds, parts)), grads = ag.value_and_grad(objective, has_aux=True)(params)
+            if strategy is not None:
+                grads = strategy.average_gradients(grads, local_count, global_count)
             self.optimizer.apply(grads, params)
         else:
             with ag.no_grad():
                 total, (preds, parts) = objective(None)
         self._update_metrics(total, parts, yts, detach_all(preds), swts, _batch_size(x))
+
+    def _active_strategy(self):
+        strategy = getattr(self, "_strategy", None)
+        return strategy if strategy is not None and strategy.size > 1 else None
 
     def _test_batch(self, x, ys, sws, device=None):
         xs = data.to_tensors(x, device)
@@ -407,6 +423,10 @@ class Trainer:
                   "do_validation": val is not None,
                   "metrics": self._log_names() + ([f"val_{n}" for n in self._log_names()]
                                                    if val is not None else [])}
+        strategy = self._active_strategy()
+        if strategy is not None:
+            verbose, callbacks = dp.begin_fit(strategy, self, verbose, callbacks)
+            params["verbose"] = verbose
         cbs, history = callbacks_module.configure(callbacks, self, verbose, params, train.count_mode)
         if isinstance(val, data.ArrayBatches):
             for cb in cbs.callbacks:
@@ -420,6 +440,7 @@ class Trainer:
         cbs.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
+            self._dp_seen = [0, 0]
             cbs.on_epoch_begin(epoch)
             if first is None:
                 epoch_batches = train.epoch()
@@ -428,6 +449,8 @@ class Trainer:
             if getattr(train, "exhausted", False):
                 self.stop_training = True
             epoch_logs = self._logs()
+            if strategy is not None:
+                epoch_logs = dp.epoch_logs(strategy, epoch_logs, *self._dp_seen)
             if val is not None and _due(validation_freq, epoch):
                 epoch_logs.update(self._evaluate_source(val, cbs, prefix="val_"))
             cbs.on_epoch_end(epoch, epoch_logs)

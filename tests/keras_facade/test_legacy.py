@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from keras_facade import backend as K, initializers, legacy, regularizers
-from keras_facade.layers import (LSTM, Activation, AveragePooling1D, BatchNormalization, Concatenate,
-                                 Conv1D, Conv2D, Convolution2D, Dense, Dropout, Embedding, Flatten,
-                                 GaussianNoise, Input, LeakyReLU, MaxPooling2D, ZeroPadding2D,
-                                 Add, merge)
+from keras_facade.layers import (
+    LSTM, Activation, Add, AtrousConvolution2D, AveragePooling1D, BatchNormalization, Concatenate,
+    Conv1D, Conv2D, Convolution2D, Deconvolution2D, Dense, Dropout, Embedding, Flatten,
+    GaussianNoise, Input, LeakyReLU, MaxPooling2D, ZeroPadding2D, merge)
 from keras_facade.models import Model, Sequential
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
@@ -100,6 +100,9 @@ def test_other_layer_conversions():
     assert (conv.filters, conv.kernel_size, conv.strides, conv._batch_input_shape) == \
         (4, (3,), (2,), (None, 10, 6))
     assert LeakyReLU(alpha=0.1).negative_slope == 0.1
+    deconv = Deconvolution2D(3, 3, 3, (None, 14, 14, 3), subsample=(2, 2))
+    assert (deconv.kernel_size, deconv.strides) == ((3, 3), (2, 2))
+    assert AtrousConvolution2D(4, 3, 3, atrous_rate=(2, 2)).dilation_rate == (2, 2)
     bn, messages = deprecations(lambda: BatchNormalization(mode=0, gamma_init="zeros"))
     assert isinstance(bn.gamma_initializer, initializers.Zeros) and len(messages) == 1
     with pytest.raises(TypeError, match="mode=2"):

@@ -110,3 +110,21 @@ def test_missing_call_is_reported():
 
     with pytest.raises(NotImplementedError, match="must define call"):
         NoCall()(np.ones((1, 2)))
+
+
+def test_shape_inference_does_not_touch_stateful_rnn_states():
+    class Stateful(Model):
+        def __init__(self):
+            super().__init__()
+            self.rnn = L.LSTM(2, stateful=True)
+
+        def call(self, inputs):
+            return self.rnn(inputs)
+
+    model = Stateful()
+    model(np.ones((4, 3, 2), "float32"))
+    before = [s.numpy().copy() for s in model.rnn.states]
+    i = L.Input((3, 2))
+    assert model(i).shape == (None, 2)
+    for a, b in zip(before, model.rnn.states):
+        np.testing.assert_array_equal(a, b.numpy())
