@@ -1,5 +1,6 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda,
 Masking, ActivityRegularization, SpatialDropout1D/2D (Keras 2 ``keras.layers.core``)."""
+import inspect
 import math
 
 import numpy as np
@@ -283,7 +284,6 @@ class Lambda(Layer):
         self.mask = mask
         self.arguments = dict(arguments or {})
         self.supports_masking = mask is not None
-        import inspect
         try:
             params = inspect.signature(function).parameters
         except (TypeError, ValueError):

@@ -1,8 +1,6 @@
 """Noise layers, active only while training: GaussianNoise, GaussianDropout, AlphaDropout."""
 import math
 
-import numpy as np
-
 import autograd_core as ag
 
 from .. import legacy
@@ -14,10 +12,14 @@ class _Noise(_Seeded):
         super().__init__(seed=seed, **kwargs)
         self.supports_masking = True
 
-    def _sample(self, draw, like):
-        """Noise drawn on the CPU generator, on the device of ``like``."""
-        arr = np.asarray(draw(self.generator(), tuple(like.shape)), dtype=like.dtype)
-        return ag.tensor(arr, device=like.device)
+    def _normal(self, like, shape=None):
+        """Standard normal noise of ``shape`` (default: like's), on like's device and dtype."""
+        return ag.randn(*(shape or like.shape), dtype=like.dtype, device=like.device,
+                        generator=self.generator())
+
+    def _uniform(self, like, shape=None):
+        return ag.rand(*(shape or like.shape), dtype=like.dtype, device=like.device,
+                       generator=self.generator())
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -34,7 +36,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:
             return inputs
-        noise = self._sample(lambda g, s: g.normal(0.0, self.stddev, s), inputs)
+        noise = self._normal(inputs) * self.stddev
         return inputs + noise
 
     def get_config(self):
@@ -55,7 +57,7 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         std = math.sqrt(self.rate / (1.0 - self.rate))
-        return inputs * self._sample(lambda g, s: g.normal(1.0, std, s), inputs)
+        return inputs * (1.0 + self._normal(inputs) * std)
 
     def get_config(self):
         return dict(super().get_config(), rate=self.rate, seed=self.seed)
@@ -76,7 +78,7 @@ class AlphaDropout(_Noise):
         alpha_p = -1.6732632423543772 * 1.0507009873554805
         shape = inputs.shape if self.noise_shape is None else tuple(
             inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        keep = self._sample(lambda g, s: g.random(shape) >= self.rate, inputs)
+        keep = ag.cast(self._uniform(inputs, shape) >= self.rate, inputs.dtype)
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
         return a * (inputs * keep + alpha_p * (1.0 - keep)) + b

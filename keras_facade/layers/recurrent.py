@@ -336,6 +336,12 @@ class RNN(Layer):
         self.input_spec = InputSpec(min_ndim=3, axes={-1: input_shape[-1]})
         super().build(input_shape)
 
+    def _check_input_spec(self, input_shape):
+        """Only the sequence is checked (Keras 2 also accepts [sequence, *initial_states])."""
+        if not nest.is_shape(input_shape):
+            input_shape = nest.flatten_shapes(input_shape)[0]
+        super()._check_input_spec(input_shape)
+
     def reset_states(self, states=None):
         if not self.stateful:
             raise AttributeError(f"Layer \"{self.name}\" is not stateful")

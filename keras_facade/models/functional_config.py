@@ -134,7 +134,7 @@ class _Builder:
 
 def functional_from_config(cls, config, custom_objects=None):
     from .sequential import Sequential
-    if "layers" in config and "input_layers" not in config or issubclass(cls, Sequential):
+    if issubclass(cls, Sequential) or ("layers" in config and "input_layers" not in config):
         return Sequential.from_config(config, custom_objects)
     builder = _Builder(custom_objects)
     pending = []

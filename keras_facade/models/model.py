@@ -6,6 +6,8 @@ A subclassed model tracks the sublayers assigned as attributes and runs its own 
 """
 import json
 
+import numpy as np
+
 import autograd_core as ag
 
 from .. import backend, config, legacy
@@ -147,17 +149,20 @@ class Model(Trainer, SavingMixin, Layer):
 
     # -- running -----------------------------------------------------------------------------------
     def _convert_inputs(self, inputs):
-        """Arrays to tensors: floats to the float type, integers kept (the layers cast them)."""
+        """Arrays to tensors: floats take the model's float type, integers stay as they are (the
+        layers that need floats cast them)."""
+        target = np.dtype(self.dtype)
+
         def convert(x):
-            if isinstance(x, ag.Tensor) or x is None:
-                return x if not (isinstance(x, ag.Tensor) and x.dtype.kind == "f" and
-                                 str(x.dtype) != self.dtype) else x.astype(self.dtype)
-            import numpy as np
-            arr = np.asarray(x)
-            if arr.dtype.kind == "f":
-                arr = arr.astype(self.dtype, copy=False)
-            elif arr.dtype.kind in "OUS":
+            if isinstance(x, ag.Tensor):
+                return x.astype(target) if x.dtype.kind == "f" and x.dtype != target else x
+            if x is None:
                 return x
+            arr = np.asarray(x)
+            if arr.dtype.kind in "OUS":
+                return x
+            if arr.dtype.kind == "f":
+                arr = arr.astype(target, copy=False)
             return ag.tensor(arr, device=backend.get_device())
         return nest.map_structure(convert, inputs)
 
@@ -306,7 +311,6 @@ class Model(Trainer, SavingMixin, Layer):
 
 
 def _json_default(obj):
-    import numpy as np
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):

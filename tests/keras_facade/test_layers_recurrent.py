@@ -243,6 +243,7 @@ def test_functional_rnn_with_initial_state_and_return_state():
     _, h, c = L.LSTM(U, return_state=True)(inp)
     out = L.LSTM(U)(inp, initial_state=[h, c])
     assert out.shape == (None, U)
+    assert L.GRU(U)([inp, h]).shape == (None, U)  # Keras 2: states after the sequence
     from keras_facade.models import Model, model_from_json
     model = Model(inp, out)
     copy = model_from_json(model.to_json())
