@@ -21,16 +21,25 @@ class Adam:
         self.params, self.lr, self.b1, self.b2, self.eps = params, lr, beta_1, beta_2, epsilon
         self.m = [np.zeros_like(p.data) for p in params]
         self.v = [np.zeros_like(p.data) for p in params]
+        self.tmp = [np.empty_like(p.data) for p in params]
         self.t = 0
 
     def step(self, grads):
         self.t += 1
         lr_t = self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+        for p, g, m, v, tmp in zip(self.params, grads, self.m, self.v, self.tmp):
             g = g.data
-            m += (1 - self.b1) * (g - m)
-            v += (1 - self.b2) * (g * g - v)
-            p.data -= (lr_t * m) / (np.sqrt(v) + self.eps)
+            m *= self.b1                                    # m = b1 m + (1 - b1) g
+            m += np.multiply(g, 1 - self.b1, out=tmp)
+            v *= self.b2                                    # v = b2 v + (1 - b2) g^2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - self.b2
+            v += tmp
+            np.sqrt(v, out=tmp)                             # p -= lr_t m / (sqrt(v) + eps)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            p.data -= tmp
 
 
 class RMSprop:

@@ -45,6 +45,8 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
+        # Keras 3.15 also records which axes are the fans; here they follow from the weight's shape
+        config = {k: v for k, v in config.items() if k not in ("input_axes", "output_axes")}
         return cls(**config)
 
 

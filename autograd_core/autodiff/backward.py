@@ -77,6 +77,11 @@ def run_backward(roots, cotangents, retain_graph=False, create_graph=False, inpu
             grads[k] = c if k not in grads else grads[k] + c
     wanted = None if inputs is None else {id(t) for t in inputs}
     results = {}
+    # Gradient buffers this sweep allocated itself (ids of tensors held in ``grads``): nothing else
+    # can see them, so without create_graph further cotangents are added into them in place, and
+    # primitives with an ``accumulate`` rule (getitem) scatter straight into them instead of
+    # materialising a full-size zero array each (slicing T steps from a sequence stays O(T)).
+    owned = set()
     prev_mode = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = create_graph
     try:
@@ -87,6 +92,7 @@ def run_backward(roots, cotangents, retain_graph=False, create_graph=False, inpu
             g = grads.pop(key, None)
             if g is None:
                 continue
+            owned.discard(id(g))
             if t._hooks:
                 for hook in t._hooks:
                     new = hook(g)
@@ -112,10 +118,22 @@ def run_backward(roots, cotangents, retain_graph=False, create_graph=False, inpu
                 joint = prim.vjp(g, t, *args, **params)
                 if not isinstance(joint, tuple):
                     joint = (joint,)
+            accumulate = None if create_graph else prim.accumulate
             i = -1
             for a in args:
                 i += 1
                 if not (a.__class__ is Tensor or isinstance(a, Tensor)) or not a.requires_grad:
+                    continue
+                k = id(a)
+                prev = grads.get(k)
+                if accumulate is not None:
+                    if prev is None or id(prev) not in owned:
+                        buf = a._device.xp.zeros(a._data.shape, a._data.dtype)
+                        if prev is not None:
+                            buf += prev._data
+                        prev = grads[k] = Tensor._make(buf, a._device)
+                        owned.add(id(prev))
+                    accumulate(a._device.xp, prev._data, g._data, **params)
                     continue
                 gi = joint[i] if joint is not None else prim.vjps[i](g, t, *args, **params)
                 if gi is None:
@@ -123,9 +141,14 @@ def run_backward(roots, cotangents, retain_graph=False, create_graph=False, inpu
                 if gi.__class__ is not Tensor or gi._data.shape != a._data.shape \
                         or gi._data.dtype != a._data.dtype:
                     gi = _fit(gi, a)
-                k = id(a)
-                prev = grads.get(k)
-                grads[k] = gi if prev is None else prev + gi
+                if prev is None:
+                    grads[k] = gi
+                elif id(prev) in owned:
+                    prev._data += gi._data
+                else:
+                    prev = grads[k] = prev + gi
+                    if not create_graph:
+                        owned.add(id(prev))
             if not retain_graph:
                 node.args = None
     finally:

@@ -35,11 +35,16 @@ class Primitive:
     operand i; None means zero), or a single joint rule ``vjp(g, out, *args, **params) -> tuple``.
     ``jvps``: optional, one rule per operand, ``jvp_i(t_i, out, *args, **params) -> Tensor``; operands
     without a rule fall back to the double-VJP trick.
+    ``accumulate``: optional ``accumulate(xp, buf, g, **params)`` adding the (single) operand's
+    cotangent into the array ``buf`` in place; used instead of the VJP rule when the backward pass is
+    not recorded (``getitem`` scatters a slice's gradient without a full-size temporary).
     """
-    __slots__ = ("name", "fwd", "vjps", "vjp", "jvps", "differentiable", "doc")
+    __slots__ = ("name", "fwd", "vjps", "vjp", "jvps", "differentiable", "doc", "accumulate")
 
-    def __init__(self, name, fwd, vjps=None, vjp=None, jvps=None, differentiable=True, doc=None):
+    def __init__(self, name, fwd, vjps=None, vjp=None, jvps=None, differentiable=True, doc=None,
+                 accumulate=None):
         self.name, self.fwd, self.vjps, self.vjp, self.jvps = name, fwd, vjps, vjp, jvps
+        self.accumulate = accumulate
         self.differentiable = differentiable
         self.doc = doc or (fwd.__doc__ if fwd is not None else None)
 
@@ -130,7 +135,8 @@ def _named_error(name, args, exc):
 REGISTRY = {}
 
 
-def primitive(name, fwd=None, *, vjps=None, vjp=None, jvps=None, differentiable=True, doc=None):
+def primitive(name, fwd=None, *, vjps=None, vjp=None, jvps=None, differentiable=True, doc=None,
+              accumulate=None):
     """Define and register a primitive (also usable as a decorator on the forward rule).
 
     Example::
@@ -142,9 +148,10 @@ def primitive(name, fwd=None, *, vjps=None, vjp=None, jvps=None, differentiable=
     """
     if fwd is None:
         return lambda f: primitive(name, f, vjps=vjps, vjp=vjp, jvps=jvps,
-                                   differentiable=differentiable, doc=doc)
+                                   differentiable=differentiable, doc=doc, accumulate=accumulate)
     if name in REGISTRY:
         raise ValueError(f"a primitive named {name!r} is already registered")
-    prim = Primitive(name, fwd, vjps=vjps, vjp=vjp, jvps=jvps, differentiable=differentiable, doc=doc)
+    prim = Primitive(name, fwd, vjps=vjps, vjp=vjp, jvps=jvps, differentiable=differentiable, doc=doc,
+                     accumulate=accumulate)
     REGISTRY[name] = prim
     return prim

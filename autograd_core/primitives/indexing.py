@@ -14,18 +14,24 @@ def _getitem_fwd(xp, x, key=None):
     return x[key]
 
 
+def _add_into(xp, buf, g, key=None):
+    """``buf[key] += g`` in place, repeated indices accumulating."""
+    if has_int_array(key):
+        backend.scatter_add(xp, buf, key, g)
+    else:
+        buf[key] += g
+
+
 getitem = primitive(
     "getitem", _getitem_fwd,
     vjps=[lambda g, out, x, key=None: O.index_add(g, shape=x.shape, key=key)],
-    jvps=[lambda t, out, x, key=None: O.getitem(t, key=key)])
+    jvps=[lambda t, out, x, key=None: O.getitem(t, key=key)],
+    accumulate=_add_into)
 
 
 def _index_add_fwd(xp, g, shape=None, key=None):
     z = xp.zeros(shape, dtype=g.dtype)
-    if has_int_array(key):
-        backend.scatter_add(xp, z, key, g)
-    else:
-        z[key] = g
+    _add_into(xp, z, g, key)
     return z
 
 

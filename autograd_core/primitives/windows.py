@@ -188,7 +188,7 @@ def _filter_grad_fwd(xp, x, g, w_shape=None, strides=(1, 1), dilation=(1, 1),
                 :(wo - 1) * strides[1] + (kw - 1) * dilation[1] + 1]
     if not _use_rows(kh, kw * c, strides, ho, wo):
         cols = _im2col(xp, xpad, kh, kw, strides, dilation, ho, wo)
-        return xp.matmul(cols.T, g.reshape(-1, o)).reshape(w_shape)
+        return xp.matmul(g.reshape(-1, o).T, cols).T.reshape(w_shape)
     cols = _row_cols(xp, xpad, kw, strides[1], dilation[1], wo)
     hp = cols.shape[1]
     # a zero-padded copy of g on the padded-row grid makes every kernel row one GEMM over all images
@@ -197,11 +197,11 @@ def _filter_grad_fwd(xp, x, g, w_shape=None, strides=(1, 1), dilation=(1, 1),
     gfull = gfull.reshape(n * hp * wo, o)
     flat = cols.reshape(n * hp * wo, kw * c)
     rows = n * hp * wo - (kh - 1) * dilation[0] * wo
-    dw = xp.empty((kh, kw * c, o), dtype=g.dtype)
+    dw = xp.empty((kh, o, kw * c), dtype=g.dtype)
     for a in range(kh):
         start = a * dilation[0] * wo
-        xp.matmul(flat[start:start + rows].T, gfull[:rows], out=dw[a])
-    return dw.reshape(w_shape)
+        xp.matmul(gfull[:rows].T, flat[start:start + rows], out=dw[a])
+    return dw.transpose(0, 2, 1).reshape(w_shape)
 
 
 def _geom(params):
@@ -303,11 +303,17 @@ def _route_fwd(xp, g, x, out, pool=(2, 2), strides=(2, 2), pads=((0, 0), (0, 0))
     xpad = _pad_crop(xp, x, pads, fill=-xp.inf)
     dxp = xp.zeros(xpad.shape, dtype=g.dtype)
     tiled = tuple(strides) == tuple(pool)  # windows do not overlap: write instead of add
-    for sl, hit in _first_max_masks(xp, xpad, out, pool, strides):
+    left = g.copy()  # the cotangent of windows whose maximum has not been met yet
+    slices = list(_window_slices(pool, strides, out.shape[1], out.shape[2]))
+    for k, sl in enumerate(slices):
+        hit = xpad[sl] == out
         if tiled:
-            xp.multiply(g, hit, out=dxp[sl])
+            part = xp.multiply(left, hit, out=dxp[sl])
         else:
-            dxp[sl] += g * hit
+            part = left * hit
+            dxp[sl] += part
+        if k + 1 < len(slices):
+            left -= part
     return _unpad(xp, dxp, x.shape, pads)
 
 
