@@ -137,14 +137,9 @@ class _RecurrentCell(Layer):
 
 
 def unstack_time(seq):
-    """The steps of a time-major tensor as a list, split by halves: a step slice's gradient is a
-    zero-filled copy of the tensor it was cut from, so cutting every step from the whole sequence
-    would cost O(T²) in the backward pass; halving keeps it O(T log T)."""
-    steps = seq.shape[0]
-    if steps <= 4:
-        return [seq[t] for t in range(steps)]
-    mid = steps // 2
-    return unstack_time(seq[:mid]) + unstack_time(seq[mid:])
+    """The steps of a time-major tensor as a list (the engine scatters each step's gradient into
+    one shared buffer, so this stays O(T) in the backward pass)."""
+    return [seq[t] for t in range(seq.shape[0])]
 
 
 def _dropped(h, mask):
