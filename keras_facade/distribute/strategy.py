@@ -31,6 +31,7 @@ class DataParallel:
         self.comm = make_communicator(comm, timeout, prefer_nccl)
         self.rank, self.size = self.comm.rank, self.comm.size
         self.stats = {"allreduce_calls": 0, "allreduce_bytes": 0, "allreduce_seconds": 0.0}
+        self.presharded = []  # global sizes of batches an image iterator loaded for this rank only
         if self.size > 1:
             self._install_abort_hook()
 

@@ -743,9 +743,13 @@ class Iterator(Sequence):
             index_array, rng = next(self.index_generator)
         return self._run_batch(index_array, rng)
 
+    shard_rows = None  # data-parallel training sets it: index_array -> this rank's rows
+
     def _run_batch(self, index_array, rng):
         # The batch's generator travels in thread-local storage so that subclasses
         # keep the Keras hook signature ``_get_batches_of_transformed_samples(index_array)``.
+        if self.shard_rows is not None:
+            index_array = self.shard_rows(index_array)
         self._local.rng = rng
         try:
             return self._get_batches_of_transformed_samples(index_array)

@@ -289,8 +289,8 @@ class Trainer:
         """One optimizer step on a numpy batch (inputs, targets per output, weights per output)."""
         strategy = self._active_strategy()
         if strategy is not None:  # this rank's rows; gradients are averaged over ranks below
-            global_count = _batch_size(x)
-            x, ys, sws, local_count = dp.local_rows(strategy, x, ys, sws, global_count)
+            x, ys, sws, local_count, global_count = dp.local_rows(strategy, x, ys, sws,
+                                                                  _batch_size(x))
             self._dp_seen[0] += local_count
             self._dp_seen[1] += global_count
         xs = data.to_tensors(x, device)
@@ -424,9 +424,11 @@ class Trainer:
                   "metrics": self._log_names() + ([f"val_{n}" for n in self._log_names()]
                                                    if val is not None else [])}
         strategy = self._active_strategy()
+        unshard = lambda: None  # noqa: E731
         if strategy is not None:
             verbose, callbacks = dp.begin_fit(strategy, self, verbose, callbacks)
             params["verbose"] = verbose
+            unshard = dp.shard_loading(strategy, x)
         cbs, history = callbacks_module.configure(callbacks, self, verbose, params, train.count_mode)
         if isinstance(val, data.ArrayBatches):
             for cb in cbs.callbacks:
@@ -437,25 +439,28 @@ class Trainer:
             print("Train on %d samples, validate on %d samples" % (train.num_samples, val.num_samples))
         self.stop_training = False
         weights = self._trainable_params()
-        cbs.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            self._dp_seen = [0, 0]
-            cbs.on_epoch_begin(epoch)
-            if first is None:
-                epoch_batches = train.epoch()
-            self._run_epoch(epoch_batches, first, class_weight, weights, cbs)
-            first = None
-            if getattr(train, "exhausted", False):
-                self.stop_training = True
-            epoch_logs = self._logs()
-            if strategy is not None:
-                epoch_logs = dp.epoch_logs(strategy, epoch_logs, *self._dp_seen)
-            if val is not None and _due(validation_freq, epoch):
-                epoch_logs.update(self._evaluate_source(val, cbs, prefix="val_"))
-            cbs.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
+        try:
+            cbs.on_train_begin()
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                self._dp_seen = [0, 0]
+                cbs.on_epoch_begin(epoch)
+                if first is None:
+                    epoch_batches = train.epoch()
+                self._run_epoch(epoch_batches, first, class_weight, weights, cbs)
+                first = None
+                if getattr(train, "exhausted", False):
+                    self.stop_training = True
+                epoch_logs = self._logs()
+                if strategy is not None:
+                    epoch_logs = dp.epoch_logs(strategy, epoch_logs, *self._dp_seen)
+                if val is not None and _due(validation_freq, epoch):
+                    epoch_logs.update(self._evaluate_source(val, cbs, prefix="val_"))
+                cbs.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        finally:
+            unshard()
         cbs.on_train_end()
         if getattr(self.optimizer, "use_ema", False):
             self.optimizer.finalize_variable_values(weights)

@@ -114,3 +114,27 @@ def test_a_failing_rank_stops_the_others_instead_of_hanging(tmp_path):
     proc, _ = _run(tmp_path, 2, "--fail-rank", "1", timeout=100)
     assert proc.returncode != 0
     assert "rank 1 fails on purpose" in proc.stderr
+
+
+def test_image_iterators_decode_only_this_ranks_rows(tmp_path):
+    from PIL import Image
+    from keras_facade.distribute import training as dp
+    from keras_facade.preprocessing.image import ImageDataGenerator
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            Image.fromarray(np.full((4, 4, 3), 40 * i + (100 if cls == "b" else 0), np.uint8)).save(
+                tmp_path / cls / f"{i}.png")
+    it = ImageDataGenerator().flow_from_directory(str(tmp_path), target_size=(4, 4), batch_size=5,
+                                                  class_mode="sparse", shuffle=False)
+    whole_x, whole_y = it[0]
+    strategy = _strategy(1, 2)
+    undo = dp.shard_loading(strategy, it)
+    x, y = it[0]
+    assert strategy.presharded == [5]
+    np.testing.assert_array_equal(x, whole_x[3:5])   # rank 1 of 2 takes rows 3..4 of 5
+    np.testing.assert_array_equal(y, whole_y[3:5])
+    _, ys, _, local, total = dp.local_rows(strategy, x, [y], [None], len(x))
+    assert (local, total) == (2, 5) and strategy.presharded == []
+    undo()
+    assert len(it[0][0]) == 5
