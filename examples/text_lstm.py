@@ -95,7 +95,8 @@ def main(argv=None):
     """Train; returns ``{'val_accuracy', 'val_loss', 'vocabulary', 'predictions'}`` (the last
     epoch's validation metrics, the tokenizer's vocabulary size, the example sentences' scores)."""
     args = parse_args(argv)
-    K.set_random_seed(args.seed)
+    K.set_random_seed(args.seed)  # weights, dropout
+    np.random.seed(args.seed)     # the order in which fit() shuffles the samples
     train_texts, y_train = make_reviews(args.train_size, args.seed)
     val_texts, y_val = make_reviews(args.val_size, args.seed + 1)
     for text, label in zip(train_texts[:3], y_train[:3]):

@@ -59,7 +59,8 @@ def parse_args(argv=None):
 def main(argv=None):
     """Train and compare; returns ``{'model_mse', 'baseline_mse', 'noise_variance'}`` (test set)."""
     args = parse_args(argv)
-    K.set_random_seed(args.seed)
+    K.set_random_seed(args.seed)  # weights, dropout
+    np.random.seed(args.seed)     # the order in which fit() shuffles the samples
     series = noisy_sine(args.steps, args.period, args.noise, args.seed)
     data = series[:, None]  # (time, features)
     split = int(0.7 * len(series))

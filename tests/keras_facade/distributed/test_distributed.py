@@ -36,6 +36,7 @@ def _strategy(rank, size):
     s = DataParallel.__new__(DataParallel)
     s.comm, s.rank, s.size = _FakeComm(rank, size), rank, size
     s.stats = {"allreduce_calls": 0, "allreduce_bytes": 0, "allreduce_seconds": 0.0}
+    s.presharded = []
     return s
 
 
