@@ -6,7 +6,8 @@ x = -104), the log becomes -inf, and backpropagation forms ``1 / sigmoid(x)``, w
 inf well before that (about x = -88) and then turns into NaN (``inf * 0``).
 
 The stable form is ``log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|))`` (``exp`` never overflows), and
-its derivative is simply ``sigmoid(-x)``. This script attaches that derivative as one rule:
+its derivative is simply ``sigmoid(-x)``. (The engine ships this op as ``ag.nn.log_sigmoid``; the
+script shows how to write such a rule yourself.) It attaches that derivative as one rule:
 
 - ``ag.custom_vjp`` (JAX style): ``log_sigmoid.defvjp(fwd, bwd)``;
 - ``ag.Function`` (PyTorch style): ``class LogSigmoid`` with ``forward``/``backward`` and

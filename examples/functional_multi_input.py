@@ -12,7 +12,7 @@ predicts
 compiled with per-output losses, ``loss_weights`` and per-output metrics. The script prints
 ``model.summary()``, trains, and reports each output's test metrics next to a trivial baseline.
 
-    python examples/functional_multi_input.py          # about 30 s on two CPU cores
+    python examples/functional_multi_input.py          # under a minute on two CPU cores
     python examples/functional_multi_input.py --fast   # a few seconds
 """
 import argparse
@@ -78,7 +78,7 @@ def build_model(filters=8, hidden=32):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--train-size", type=int, default=4000)
+    p.add_argument("--train-size", type=int, default=3000)
     p.add_argument("--test-size", type=int, default=1000)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=64)

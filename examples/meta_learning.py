@@ -12,8 +12,8 @@ included).
 An outer loop does gradient descent on ``log(lr)`` and prints the learning rate and the validation
 loss at each outer step. Two safeguards keep it stable: a step changes log(lr) by at most 0.5, and
 a step that raises the validation loss (or makes it overflow: too large a rate diverges) is undone
-and the outer step size halved. The hyper-gradient is checked once against a central finite difference (float64),
-and the learning rate found is compared with a coarse grid search.
+and the outer step size halved. The hyper-gradient is checked once against a central finite
+difference (float64), and the learning rate found is compared with a coarse grid search.
 
     python examples/meta_learning.py                    # SGD, about 10 s on two CPU cores
     python examples/meta_learning.py --optimizer adam   # the same through Adam's update rule

@@ -14,9 +14,9 @@ differences (``gradcheck``), the gradient of the gradient (``gradgradcheck``) an
 hand-written derivative rule with a deliberate sign error shows what a failure looks like:
 hypothesis finds an input, shrinks it, and ``gradcheck`` names the wrong entry.
 
-    python examples/property_gradcheck.py                  # a few seconds; 100 examples per property
-    python examples/property_gradcheck.py --fast           # 4 examples per property
-    python -m pytest examples/property_gradcheck.py        # the same tests under pytest
+    python examples/property_gradcheck.py              # a few seconds; 100 examples per property
+    python examples/property_gradcheck.py --fast       # 4 examples per property
+    python -m pytest examples/property_gradcheck.py    # the same tests under pytest
 """
 import argparse
 import time
@@ -125,7 +125,7 @@ def check_buggy_rule(args):
     gradcheck(squareplus_with_bug, *args)
 
 
-# -- pytest collects these when pointed at this file -------------------------------------------------
+# -- pytest collects these when pointed at this file -----------------------------------------------
 _default = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 test_squareplus = _default(given(squareplus_inputs())(check_squareplus))
 test_rms_norm = _default(given(rms_norm_inputs())(check_rms_norm))

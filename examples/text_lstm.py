@@ -13,7 +13,7 @@ it), which is what the LSTM is for. The pipeline is the usual Keras one:
 It prints the validation accuracy per epoch (typically above 0.95 at the end) and a few
 predictions on new sentences.
 
-    python examples/text_lstm.py          # about 40 s on two CPU cores
+    python examples/text_lstm.py          # about 20 s on two CPU cores
     python examples/text_lstm.py --fast   # a few seconds
 """
 import argparse

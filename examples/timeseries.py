@@ -8,7 +8,7 @@ value equals the last one". The noise puts a floor under any forecast's MSE (the
 and the naive forecast pays it twice (its input is noisy too), so a model that learned to smooth
 and extrapolate the wave beats it clearly.
 
-    python examples/timeseries.py          # about 15 s on two CPU cores
+    python examples/timeseries.py          # about 10 s on two CPU cores
     python examples/timeseries.py --fast   # a few seconds
 """
 import argparse

@@ -115,9 +115,11 @@ def global_training_flag():
 
 # -- randomness -----------------------------------------------------------------------------------
 def set_random_seed(seed):
-    """One seed for weight initialization, dropout and noise (and the engine's own generator)."""
+    """One seed for weight initialization, dropout and noise, the engine's own generator and
+    numpy's global one (which orders shuffled batches), as ``keras.utils.set_random_seed``."""
     _random["rng"] = np.random.default_rng(seed)
     ag.manual_seed(seed)
+    np.random.seed(seed)
 
 
 def rng(seed=None):

@@ -103,9 +103,11 @@ def _lstm_backprop(m, g, out, zx, h0, c0, u_kernel):
     c_prev = m.cat([c0.reshape(b, 1, u), cs[:, :-1]], 1)
     i, f, gg, o = _lstm_gates(m, zx, h_prev, u_kernel)
     tc = m.tanh(cs)
-    # the per-step products that do not depend on the recurrent gradients
+    # the per-step products that do not depend on the recurrent gradients: the i, f and c gate
+    # gradients are dc times p_ifc, the o gate gradient is dh times p_o
     to_c = o * (1 - tc * tc)
-    p_i, p_f, p_g = gg * i * (1 - i), c_prev * f * (1 - f), i * (1 - gg * gg)
+    p_ifc = m.cat([gg * i * (1 - i), c_prev * f * (1 - f), i * (1 - gg * gg)], 2).reshape(
+        b, t_len, 3, u)
     p_o = tc * o * (1 - o)
     gh, gc = g[:, :, :u], g[:, :, u:]
     u_t = u_kernel.T
@@ -116,7 +118,7 @@ def _lstm_backprop(m, g, out, zx, h0, c0, u_kernel):
         dc = gc[:, t] + dh * to_c[:, t]
         if dc_next is not None:
             dc = dc + dc_next
-        dz = m.cat([dc * p_i[:, t], dc * p_f[:, t], dc * p_g[:, t], dh * p_o[:, t]], 1)
+        dz = m.cat([(p_ifc[:, t] * dc.reshape(b, 1, u)).reshape(b, 3 * u), dh * p_o[:, t]], 1)
         dzs[t] = dz
         dc_next = dc * f[:, t]
         dh_next = dz @ u_t

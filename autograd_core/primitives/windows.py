@@ -13,17 +13,17 @@ work: with T(x, w, g) = <conv2d(x, w), g>,
 
 Where the time goes: a stride-1 (in H) convolution gathers the kw taps of every image row once into a
 contiguous buffer of shape (N, Hp, Wo, kw*C); each of the kh kernel rows is then one batched GEMM on a
-contiguous slice of that buffer (no copy per tap). Strided convolutions and small feature maps use a
-classic im2col (exactly one contiguous copy) and a single GEMM. The input gradient of a stride-1 conv
-is the same correlation with the flipped kernel; a strided one is one GEMM plus a col2im made of
-kh*kw strided slice additions (never ``np.add.at``). At most one column buffer is alive at a time.
+contiguous slice of that buffer (no copy per tap). Strided convolutions, small feature maps and
+shallow inputs (kw*C below ROWS_MIN_DEPTH) use a classic im2col (exactly one contiguous copy) and a
+single GEMM. The input gradient of a stride-1 conv is the same correlation with the flipped kernel; a
+strided one is one GEMM plus a col2im made of kh*kw strided slice additions (never ``np.add.at``).
+At most one column buffer is alive at a time.
 
 Pooling: max pooling is ``max_pool2d`` plus the pair ``max_pool2d_route`` (scatter a cotangent to each
 window's first maximal element) / ``max_pool2d_pick`` (gather at those positions), adjoint to each other.
 Average pooling is ``avg_pool2d`` and its adjoint ``avg_pool2d_adjoint``. All of them loop over the
 ph*pw offsets inside a window, never over windows.
 """
-import numpy as np
 
 from ..autodiff.graph import primitive
 from ._lazy import O

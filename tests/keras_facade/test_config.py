@@ -116,3 +116,21 @@ def test_frozen_batch_norm_mode_follows_the_profile():
     config.set_compat("keras2")
     batch_stats = bn(x, training=True).numpy()  # Keras 2: batch statistics
     np.testing.assert_allclose(batch_stats.mean(0), 0.0, atol=1e-4)
+
+
+def test_set_random_seed_makes_fit_reproducible():
+    import numpy as np
+    from keras_facade import backend as K
+    from keras_facade.layers import Dense
+    from keras_facade.models import Sequential
+
+    def run():
+        K.set_random_seed(7)
+        model = Sequential([Dense(3, input_shape=(4,)), Dense(1)])
+        model.compile("sgd", "mse")
+        x = np.arange(40, dtype="float32").reshape(10, 4) / 40
+        model.fit(x, x.sum(1), batch_size=3, epochs=2, shuffle=True, verbose=0)
+        return model.get_weights()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
