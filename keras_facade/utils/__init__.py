@@ -22,4 +22,6 @@ def __getattr__(name):
     # Imported lazily: preprocessing.sequence itself imports this package.
     if name == "pad_sequences":
         return importlib.import_module("keras_facade.preprocessing.sequence").pad_sequences
+    if name == "set_random_seed":  # the Keras 3 location
+        return importlib.import_module("keras_facade.backend").set_random_seed
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
