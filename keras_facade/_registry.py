@@ -48,3 +48,19 @@ class ConfigRegistry:
         cls = self.lookup(config["class_name"], custom_objects)
         return cls.from_config(dict(config.get("config") or {})) if hasattr(cls, "from_config") \
             else cls(**(config.get("config") or {}))
+
+
+def deserialize_named(config, custom_objects, get, classes, kind):
+    """A loss or metric from its serialized form: a name (resolved by ``get``) or a
+    ``{"class_name", "config"}`` dict (Keras 3 wraps plain functions as class_name 'function')."""
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return custom_objects[config]
+        return get(config)
+    name = config["class_name"]
+    if name == "function":
+        return deserialize_named(config["config"], custom_objects, get, classes, kind)
+    cls = (custom_objects or {}).get(name) or classes.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown {kind} class {name!r} (pass custom_objects for your own)")
+    return cls.from_config(dict(config.get("config", {})))

@@ -8,6 +8,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import nn
+from . import _registry
 
 EPSILON = 1e-7
 _REDUCTIONS = ("sum_over_batch_size", "auto", "sum", "none", "mean", "mean_with_sample_weight", None)
@@ -373,14 +374,4 @@ def serialize(loss):
 
 
 def deserialize(config, custom_objects=None):
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return custom_objects[config]
-        return get(config)
-    name = config["class_name"]
-    if name == "function":  # Keras 3's form for a plain function: {'class_name': 'function', ...}
-        return deserialize(config["config"], custom_objects)
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown loss class {name!r} (pass custom_objects for your own)")
-    return cls.from_config(dict(config.get("config", {})))
+    return _registry.deserialize_named(config, custom_objects, get, _CLASSES, "loss")

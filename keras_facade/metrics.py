@@ -11,6 +11,7 @@ import autograd_core as ag
 
 from . import losses as losses_module
 from .losses import as_tensor, match_ranks, one_hot
+from . import _registry
 
 EPSILON = 1e-7
 
@@ -529,14 +530,4 @@ def serialize(metric):
 
 
 def deserialize(config, custom_objects=None):
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return custom_objects[config]
-        return get(config)
-    name = config["class_name"]
-    if name == "function":  # Keras 3's form for a plain function: {'class_name': 'function', ...}
-        return deserialize(config["config"], custom_objects)
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown metric class {name!r} (pass custom_objects for your own)")
-    return cls.from_config(dict(config.get("config", {})))
+    return _registry.deserialize_named(config, custom_objects, get, _CLASSES, "metric")
