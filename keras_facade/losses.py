@@ -4,6 +4,8 @@ the Keras 1/2 aliases, ``get``/``serialize``/``deserialize``.
 
 The cross-entropies are ``autograd_core.nn``'s (keras.ops semantics; stable from logits).
 """
+import math
+
 import numpy as np
 
 import autograd_core as ag
@@ -15,6 +17,8 @@ _REDUCTIONS = ("sum_over_batch_size", "auto", "sum", "none", "mean", "mean_with_
 
 
 # -- tensors in, tensors out ---------------------------------------------------------------------
+_LOG2 = math.log(2.0)
+
 def as_tensor(x, dtype=None, like=None):
     """``x`` as a tensor (no copy for tensors); numpy float64 data becomes float32 unless ``dtype``
     or the dtype of ``like`` says otherwise."""
@@ -182,7 +186,7 @@ def softplus(x):
 def log_cosh(y_true, y_pred):
     y_true, y_pred = _pair(y_true, y_pred)
     error = y_pred - y_true
-    return ag.mean(error + softplus(-2.0 * error) - float(np.log(2.0)), axis=-1)
+    return ag.mean(error + softplus(-2.0 * error) - _LOG2, axis=-1)
 
 
 # Keras 1/2/3 aliases

@@ -8,4 +8,5 @@
 
 Run with ``mpirun -np N python train.py``.
 """
-from .strategy import DataParallel, CollectiveTimeout, current_strategy  # noqa: F401
+from .strategy import DataParallel, current_strategy  # noqa: F401
+from .communicator import CollectiveTimeout  # noqa: F401

@@ -8,7 +8,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .communicator import CollectiveTimeout, make_communicator  # noqa: F401
+from .communicator import make_communicator
 
 _CURRENT = []
 

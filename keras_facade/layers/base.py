@@ -338,7 +338,7 @@ class Layer:
             raise ValueError(f"You tried to call `count_params` on layer {self.name!r}, but the "
                              f"layer isn't built. Build it first (call it on data or call "
                              f"`build(input_shape)`).")
-        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+        return int(sum(v.size for v in self.weights))
 
     # -- losses ------------------------------------------------------------------------------------
     def add_loss(self, losses, inputs=None):

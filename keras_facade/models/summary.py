@@ -5,7 +5,6 @@ layers): 65 columns, fields ending at 45%/85%/100%. Other functional models: 98 
 ``Connected to`` column (33%/55%/67%/100%). Every field is cut at its column end and padded with
 spaces; ``print_fn`` receives one line per call.
 """
-import numpy as np
 
 
 def _is_sequential_like(model):
@@ -83,8 +82,8 @@ def summary_lines(model, line_length=None, positions=None):
         lines.append(("=" if i == len(layers) - 1 else "_") * line_length)
     if not layers:
         lines.append("=" * line_length)
-    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-    frozen = int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
+    trainable = int(sum(w.size for w in model.trainable_weights))
+    frozen = int(sum(w.size for w in model.non_trainable_weights))
     lines += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {frozen:,}", "_" * line_length]
     return lines
