@@ -1,4 +1,4 @@
-"""What both sides of a workload share: sizes, synthetic data, timing and memory helpers."""
+"""What both sides of a workload share: sizes, synthetic data, timing and memory measurement."""
 import resource
 import time
 

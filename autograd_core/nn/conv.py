@@ -66,9 +66,9 @@ def conv1d(x, w, b=None, stride=1, padding="valid", dilation=1):
     if padding == "causal":
         check_positive((s,), "strides", "conv1d")
         check_positive((d,), "dilation", "conv1d")
-        lead = (w.shape[0] - 1) * d
+        front = (w.shape[0] - 1) * d
         args = (x4, w4) if b is None else (x4, w4, b)
-        y = W.conv2d(*args, strides=(1, s), dilation=(1, d), pads=((0, 0), (lead, 0)))
+        y = W.conv2d(*args, strides=(1, s), dilation=(1, d), pads=((0, 0), (front, 0)))
     else:
         y = _conv("conv1d", x4, w4, b, (1, s), (1, d), padding, ("valid", "same"))
     return reshape(y, (n,) + y.shape[2:])

@@ -34,7 +34,7 @@ ROWS_MIN_POSITIONS = 256
 ROWS_MIN_DEPTH = 64
 
 
-# -- geometry helpers ----------------------------------------------------------------------------
+# -- geometry ------------------------------------------------------------------------------------
 def _as_strided(xp, x, shape, strides):
     return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
 
@@ -160,8 +160,8 @@ def _input_grad_fwd(xp, g, w, x_shape=None, strides=(1, 1), dilation=(1, 1),
     if strides == (1, 1):
         # the adjoint of a stride-1 correlation is the correlation of the (padded or cropped)
         # cotangent with the flipped kernel, evaluated directly on the unpadded input positions
-        lead_h, lead_w = (kh - 1) * dilation[0], (kw - 1) * dilation[1]
-        gpad = _pad_crop(xp, g, ((lead_h - pt, lead_h - pb), (lead_w - pl, lead_w - pr)))
+        reach_h, reach_w = (kh - 1) * dilation[0], (kw - 1) * dilation[1]
+        gpad = _pad_crop(xp, g, ((reach_h - pt, reach_h - pb), (reach_w - pl, reach_w - pr)))
         dx = _correlate(xp, gpad, _flip_kernel(xp, w), (1, 1), dilation)
         return _embed(xp, dx, x_shape, pads)
     ho, wo, o = g.shape[1], g.shape[2], g.shape[3]

@@ -145,9 +145,9 @@ def test_conv1d_matches_direct_loops(padding, stride, dilation):
     w = rng.standard_normal((3, 3, 4))
     got = ag.nn.conv1d(ag.tensor(x), ag.tensor(w), stride=stride, padding=padding,
                        dilation=dilation).numpy()
-    lead = (3 - 1) * dilation
+    front = (3 - 1) * dilation
     if padding == "causal":
-        xp = np.pad(x, ((0, 0), (lead, 0), (0, 0)))
+        xp = np.pad(x, ((0, 0), (front, 0), (0, 0)))
         ref = ref_conv2d(xp[:, None], w[None], stride=(1, stride), dilation=(1, dilation))[:, 0]
     else:
         ref = ref_conv2d(x[:, None], w[None], stride=(1, stride), padding=padding,

@@ -182,18 +182,35 @@ def test_bad_input_raises_a_named_error(call, message):
         call()
 
 
-def test_results_and_gradients_stay_on_the_operands_device():
-    """The numpy-backed test device 'cpu:1' stands in for a GPU: nothing may fall back to 'cpu'."""
-    dev = "cpu:1"
-    x = ag.randn(2, 6, 6, 3).to(dev).requires_grad_()
-    w = ag.randn(3, 3, 3, 4).to(dev).requires_grad_()
-    table = ag.randn(5, 4).to(dev).requires_grad_()
+def _network_step(dev, arrays):
+    """A small conv/pool/dropout/embedding/LSTM/loss step on ``dev``; returns loss and gradients."""
+    x, w, table, zx, k = (ag.tensor(a).to(dev).requires_grad_() for a in arrays)
     h = ag.nn.max_pool2d(ag.nn.conv2d(x, w, padding="same"), 2)
     h = ag.nn.avg_pool2d(ag.nn.dropout(h, 0.5, training=True, seed=0), 3, 1, "same")
     e = ag.nn.embedding(np.array([[1, 2, 1]]), table)
+    hs, _ = ag.nn.lstm_sequence(zx, ag.zeros(2, 3, device=dev), ag.zeros(2, 3, device=dev), k)
     loss = ag.nn.binary_crossentropy(ag.nn.sigmoid(h), ag.nn.sigmoid(h).detach()).mean() + \
-        ag.nn.sparse_categorical_crossentropy(np.array([[0, 3, 1]]), e, from_logits=True).mean()
-    assert h.device == e.device == loss.device == ag.device(dev)
+        ag.nn.sparse_categorical_crossentropy(np.array([[0, 3, 1]]), e, from_logits=True).mean() + \
+        (hs[:, -1] ** 2).sum()
+    assert h.device == e.device == hs.device == loss.device == ag.device(dev)
     loss.backward()
-    for t in (x, w, table):
+    for t in (x, w, table, zx, k):
         assert t.grad.device == ag.device(dev)
+    return [loss.numpy()] + [t.grad.numpy() for t in (x, w, table, zx, k)]
+
+
+def _compare_with_cpu(dev):
+    arrays = [rng.standard_normal(s).astype(np.float32)
+              for s in ((2, 6, 6, 3), (3, 3, 3, 4), (5, 4), (2, 4, 12), (3, 12))]
+    for got, want in zip(_network_step(dev, arrays), _network_step("cpu", arrays)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_results_and_gradients_stay_on_the_test_device():
+    """The numpy-backed device 'cpu:1' stands in for a GPU; values match the plain CPU run."""
+    _compare_with_cpu("cpu:1")
+
+
+def test_results_and_gradients_on_each_device(device):
+    """The suite's devices ('cuda' too when a GPU is usable) give the CPU values."""
+    _compare_with_cpu(device)
