@@ -370,9 +370,15 @@ class RNN(Layer):
         states = self._initial_states(inputs, initial_state)
         steps = inputs.shape[1]
         cell = self.cell
+        keep = None
+        if mask is not None:
+            keep = np.asarray(mask.numpy() if isinstance(mask, ag.Tensor) else mask, dtype=bool)
+            keep = None if keep.all() else keep.T
         if isinstance(cell, _RecurrentCell):
             dp, rdp = cell.dropout_masks(inputs.shape[0], inputs.shape[-1], training)
             x = inputs if dp is None else inputs * ag.expand_dims(dp, 1)
+            if isinstance(cell, LSTMCell) and keep is None and rdp is None:
+                return self._lstm_sequence(cell, x, states)
             seq = unstack_time(ag.transpose(cell.project(x), (1, 0, 2)))
 
             def step(t, states):
@@ -382,10 +388,6 @@ class RNN(Layer):
 
             def step(t, states):
                 return _cell_call(cell, seq[t], states, training)
-        keep = None
-        if mask is not None:
-            keep = np.asarray(mask.numpy() if isinstance(mask, ag.Tensor) else mask, dtype=bool)
-            keep = None if keep.all() else keep.T
         outputs, output = [], None
         for t in (range(steps - 1, -1, -1) if self.go_backwards else range(steps)):
             out, new_states = step(t, states)
@@ -396,10 +398,22 @@ class RNN(Layer):
             states, output = new_states, out
             if self.return_sequences:
                 outputs.append(out)
+        return self._finish(ag.stack(outputs, axis=1) if self.return_sequences else output, states)
+
+    def _finish(self, result, states):
         if self.stateful:
             self.states = [s.detach() for s in states]
-        result = ag.stack(outputs, axis=1) if self.return_sequences else output
         return [result] + list(states) if self.return_state else result
+
+    def _lstm_sequence(self, cell, x, states):
+        """An unmasked LSTM without recurrent dropout: all steps in one fused engine primitive."""
+        zx = cell.project(x)
+        if self.go_backwards:
+            zx = ag.flip(zx, 1)
+        hs, cs = ag.nn.lstm_sequence(zx, states[0], states[1], cell.recurrent_kernel,
+                                     _engine(cell.activation), _engine(cell.recurrent_activation))
+        h, c = hs[:, -1], cs[:, -1]
+        return self._finish(hs if self.return_sequences else h, [h, c])
 
     def compute_output_shape(self, input_shape):
         if not nest.is_shape(input_shape):
