@@ -268,7 +268,8 @@ def load_data(path=None, image_size=64, n_train=1000, n_val=200, n_test=200, see
 
     ``n_train``/``n_val``/``n_test`` are total image counts per split, split evenly
     between ``cats`` and ``dogs`` (cats get the odd one). ``path`` defaults to
-    ``<cache root>/datasets/cats_vs_dogs_<image_size>_<seed>``. An existing folder
+    ``<cache root>/datasets/cats_vs_dogs_<image_size>_<seed>_<n_train>_<n_val>_<n_test>``, so
+    runs with other settings never share (or rewrite) a folder. An existing folder
     whose ``manifest.json`` matches these settings is reused unless ``overwrite``.
     """
     sizes = {"train": int(n_train), "val": int(n_val), "test": int(n_test)}
@@ -276,7 +277,8 @@ def load_data(path=None, image_size=64, n_train=1000, n_val=200, n_test=200, see
         raise ValueError(f"Need image_size >= 16 and non-negative counts; got "
                          f"image_size={image_size}, counts={sizes}.")
     if path is None:
-        path = os.path.join(cache_root(), "datasets", f"cats_vs_dogs_{image_size}_{seed}")
+        path = os.path.join(cache_root(), "datasets", f"cats_vs_dogs_{image_size}_{seed}_"
+                            f"{sizes['train']}_{sizes['val']}_{sizes['test']}")
     root = os.path.abspath(os.fspath(path))
     manifest = _manifest(image_size, seed, sizes)
     if not overwrite and _is_complete(root, manifest):
@@ -284,7 +286,10 @@ def load_data(path=None, image_size=64, n_train=1000, n_val=200, n_test=200, see
     os.makedirs(root, exist_ok=True)
     manifest_path = os.path.join(root, "manifest.json")
     if os.path.exists(manifest_path):
-        os.remove(manifest_path)
+        try:
+            os.remove(manifest_path)
+        except FileNotFoundError:  # another process is regenerating it too
+            pass
     for split in SPLITS:
         _write_split(root, split, manifest["counts"][split], image_size, seed)
     with atomic_write(manifest_path, "w") as handle:

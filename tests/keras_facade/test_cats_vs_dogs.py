@@ -84,7 +84,7 @@ def test_overwrite_regenerates(tmp_path):
 def test_default_path_is_in_the_keras_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     root = cats_vs_dogs.load_data(image_size=32, n_train=2, n_val=0, n_test=0, seed=3)
-    assert root == str(tmp_path / "datasets" / "cats_vs_dogs_32_3")
+    assert root == str(tmp_path / "datasets" / "cats_vs_dogs_32_3_2_0_0")
     assert os.listdir(os.path.join(root, "val", "cats")) == []
 
 
