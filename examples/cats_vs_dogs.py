@@ -40,10 +40,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", help="folder with train/ val/ test/ class subfolders (default: built-in set)")
     p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--learning-rate", type=float, default=1e-4)
-    p.add_argument("--train-images", type=int, default=1200,
+    p.add_argument("--train-images", type=int, default=800,
                    help="size of the generated training set (built-in data only)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--out", default="cats_vs_dogs_output", help="folder for the summary, logs, plot, weights")
@@ -98,7 +98,8 @@ def main(argv=None):
     print(f"test loss: {loss:.4f} - test accuracy: {accuracy:.4f}")
     test_generator.reset()
     probabilities = model.predict_generator(test_generator, steps=len(test_generator))
-    for name, p in list(zip(test_generator.filenames, probabilities[:, 0]))[:8]:
+    pairs = list(zip(test_generator.filenames, probabilities[:, 0]))
+    for name, p in pairs[:4] + pairs[-4:]:  # a few of each class (files are sorted by class)
         print(f"{name} → {p:.3f} ({'dog' if p > 0.5 else 'cat'})")
     return accuracy
 
