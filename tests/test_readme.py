@@ -24,3 +24,10 @@ def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one():
     assert "examples/cats_vs_dogs.py" in commands[0] and "pytest" in commands[1]
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert "quickstart-test" in ci and "eval" in ci
+
+
+def test_the_op_table_snippet_defines_a_working_property_test():
+    namespace = {"__name__": "readme"}
+    snippet = next(s for s in SNIPPETS if "property_test" in s)
+    exec(compile(snippet, "README op-table snippet", "exec"), namespace)
+    namespace["test_softplus"]()   # runs the hypothesis property checks
