@@ -402,3 +402,21 @@ def test_plot_model_errors(tmp_path):
     with pytest.raises(ValueError, match="no layers"):
         plot_model(FakeModel([]), to_file=str(tmp_path / "m.png"))
     assert os.listdir(tmp_path) == []
+
+
+def test_plot_model_draws_a_real_functional_graph(tmp_path):
+    from PIL import Image
+    from keras_facade.layers import Dense, Input, concatenate
+    from keras_facade.models import Model
+    from keras_facade.utils import plot_model
+    a, b = Input((4,), name="a"), Input((3,), name="b")
+    out = Dense(1, name="out")(concatenate([Dense(5, name="da")(a), Dense(5, name="db")(b)]))
+    model = Model([a, b], out)
+    plot_model(model, str(tmp_path / "m.png"), show_shapes=True)
+    plot_model(model, str(tmp_path / "m.dot"))
+    with Image.open(tmp_path / "m.png") as img:
+        assert img.format == "PNG" and img.size[0] > 100 and img.size[1] > 200
+    dot = (tmp_path / "m.dot").read_text()
+    for src, dst in [("a", "da"), ("b", "db"), ("da", "concatenate"), ("db", "concatenate"),
+                     ("concatenate", "out")]:
+        assert f'"{src}" -> "{dst}"' in dot
