@@ -13,19 +13,15 @@ def nice_ticks(lo, hi, count=5):
     """Round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
-    if hi <= lo:
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # flat, or too thin to tell apart: pad it
         pad = abs(lo) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     start = math.floor(lo / step) * step
-    ticks = []
-    value = start
-    while value <= hi + step * 0.5:
-        ticks.append(round(value, 12))
-        value += step
-    return ticks
+    last = math.ceil((hi - start) / step - 1e-9)  # the last tick reaches the top value
+    return [round(start + k * step, 12) for k in range(last + 1)]
 
 
 def _label(value):

@@ -290,3 +290,16 @@ def test_unsupported_keras_callbacks_warn_and_do_nothing():
             cb = cls()
         model().fit(X, Y, epochs=1, verbose=0, callbacks=[cb])
     assert issubclass(callbacks.BaseLogger, callbacks.Callback)
+
+
+def test_plot_axis_ticks_cover_every_value():
+    from hypothesis import given, strategies as st
+    from keras_facade.training.plotting import nice_ticks
+
+    @given(st.floats(-1e3, 1e3), st.floats(0, 1e3))
+    def check(lo, width):
+        ticks = nice_ticks(lo, lo + width)
+        assert ticks[0] <= lo + 1e-9 * max(1, abs(lo)) and ticks[-1] >= lo + width - 1e-6 * max(1, width)
+        assert len(ticks) <= 12
+    check()
+    assert nice_ticks(0.0046, 0.6935) == [0.0, 0.2, 0.4, 0.6, 0.8]
