@@ -406,11 +406,12 @@ def test_plot_model_errors(tmp_path):
 
 def test_plot_model_draws_a_real_functional_graph(tmp_path):
     from PIL import Image
-    from keras_facade.layers import Dense, Input, concatenate
+    from keras_facade.layers import Concatenate, Dense, Input
     from keras_facade.models import Model
     from keras_facade.utils import plot_model
     a, b = Input((4,), name="a"), Input((3,), name="b")
-    out = Dense(1, name="out")(concatenate([Dense(5, name="da")(a), Dense(5, name="db")(b)]))
+    joined = Concatenate(name="concatenate")([Dense(5, name="da")(a), Dense(5, name="db")(b)])
+    out = Dense(1, name="out")(joined)
     model = Model([a, b], out)
     plot_model(model, str(tmp_path / "m.png"), show_shapes=True)
     plot_model(model, str(tmp_path / "m.dot"))
