@@ -139,3 +139,10 @@ def test_image_iterators_decode_only_this_ranks_rows(tmp_path):
     assert (local, total) == (2, 5) and strategy.presharded == []
     undo()
     assert len(it[0][0]) == 5
+
+
+@needs_mpi
+def test_a_stalled_rank_makes_the_collective_time_out_with_a_clear_error(tmp_path):
+    proc, _ = _run(tmp_path, 2, "--stall-rank", "1", "--timeout", "3", timeout=100)
+    assert proc.returncode != 0
+    assert "did not complete within 3 s" in proc.stderr
