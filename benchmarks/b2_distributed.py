@@ -23,20 +23,11 @@ from benchmarks import common as C  # noqa: E402
 
 def worker(warmup=2, timed=8):
     import keras_facade
-    from keras_facade import layers, models, optimizers
+    from benchmarks.project_side import blog_cnn
     strategy = keras_facade.distribute.DataParallel(timeout=300)
     x, y = C.cnn_data()
     with strategy.scope():
-        stack = [layers.Input(shape=(64, 64, 3))]
-        for f in C.CNN_FILTERS:
-            stack += [layers.Conv2D(f, (3, 3), padding="same", activation="relu"),
-                      layers.Conv2D(f, (3, 3), padding="same", activation="relu"),
-                      layers.MaxPooling2D((2, 2))]
-        stack += [layers.Flatten(), layers.Dense(256, activation="relu"), layers.Dropout(0.5),
-                  layers.Dense(256, activation="relu"), layers.Dropout(0.5),
-                  layers.Dense(1, activation="sigmoid")]
-        model = models.Sequential(stack)
-        model.compile(optimizer=optimizers.RMSprop(learning_rate=1e-4), loss="binary_crossentropy")
+        model = blog_cnn()
     for _ in range(warmup):
         model.train_on_batch(x, y)
     strategy.stats.update(allreduce_calls=0, allreduce_bytes=0, allreduce_seconds=0.0)
