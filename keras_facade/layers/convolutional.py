@@ -7,6 +7,7 @@ import autograd_core as ag
 
 from .. import activations, backend, initializers, legacy, regularizers, constraints
 from .base import InputSpec, Layer
+from .core import kernel_bias_config
 from .conv_utils import (conv_output_length, deconv_output_length, normalize_tuple,  # noqa: F401
                          to_channels_first, to_channels_last)
 from .reshaping import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D,  # noqa: F401
@@ -92,15 +93,7 @@ class _Conv(Layer):
     def get_config(self):
         return dict(super().get_config(), filters=self.filters, kernel_size=list(self.kernel_size),
                     strides=list(self.strides), padding=self.padding, data_format=self.data_format,
-                    dilation_rate=list(self.dilation_rate),
-                    activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                    kernel_initializer=initializers.serialize(self.kernel_initializer),
-                    bias_initializer=initializers.serialize(self.bias_initializer),
-                    kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                    bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                    activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                    kernel_constraint=constraints.serialize(self.kernel_constraint),
-                    bias_constraint=constraints.serialize(self.bias_constraint))
+                    dilation_rate=list(self.dilation_rate), **kernel_bias_config(self))
 
 
 class Conv1D(_Conv):

@@ -13,6 +13,19 @@ from .base import InputSpec, Layer
 from .input_layer import Input, InputLayer, KerasTensor  # noqa: F401  (Keras 2 import path)
 
 
+def kernel_bias_config(layer):
+    """The config entries of a layer with a kernel and a bias (Dense, Conv*): activation, use_bias
+    and the serialized initializers, regularizers and constraints."""
+    return dict(activation=activations.serialize(layer.activation), use_bias=layer.use_bias,
+                kernel_initializer=initializers.serialize(layer.kernel_initializer),
+                bias_initializer=initializers.serialize(layer.bias_initializer),
+                kernel_regularizer=regularizers.serialize(layer.kernel_regularizer),
+                bias_regularizer=regularizers.serialize(layer.bias_regularizer),
+                activity_regularizer=regularizers.serialize(layer.activity_regularizer),
+                kernel_constraint=constraints.serialize(layer.kernel_constraint),
+                bias_constraint=constraints.serialize(layer.bias_constraint))
+
+
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` over the last axis; kernel (in, units)."""
 
@@ -61,15 +74,7 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
-        return dict(super().get_config(), units=self.units,
-                    activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                    kernel_initializer=initializers.serialize(self.kernel_initializer),
-                    bias_initializer=initializers.serialize(self.bias_initializer),
-                    kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                    bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                    activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                    kernel_constraint=constraints.serialize(self.kernel_constraint),
-                    bias_constraint=constraints.serialize(self.bias_constraint))
+        return dict(super().get_config(), units=self.units, **kernel_bias_config(self))
 
 
 class Activation(Layer):
