@@ -7,7 +7,7 @@ import autograd_core as ag
 
 from .. import activations, backend, initializers, legacy, regularizers, constraints
 from .base import InputSpec, Layer
-from .core import kernel_bias_config
+from .core import kernel_bias_config, set_kernel_bias_args
 from .conv_utils import (conv_output_length, deconv_output_length, normalize_tuple,  # noqa: F401
                          to_channels_first, to_channels_last)
 from .reshaping import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D,  # noqa: F401
@@ -42,15 +42,9 @@ class _Conv(Layer):
                              f"`dilation_rate > 1` (strides={self.strides}, "
                              f"dilation_rate={self.dilation_rate})")
         self.data_format = backend.normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                             kernel_regularizer, bias_regularizer, activity_regularizer,
+                             kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _channel_axis(self):

@@ -13,6 +13,21 @@ from .base import InputSpec, Layer
 from .input_layer import Input, InputLayer, KerasTensor  # noqa: F401  (Keras 2 import path)
 
 
+def set_kernel_bias_args(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint):
+    """Resolve and store the arguments of a layer with a kernel and a bias (Dense, Conv*)."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+
+
 def kernel_bias_config(layer):
     """The config entries of a layer with a kernel and a bias (Dense, Conv*): activation, use_bias
     and the serialized initializers, regularizers and constraints."""
@@ -37,15 +52,9 @@ class Dense(Layer):
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"Dense: `units` must be a positive integer, got {units}")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                             kernel_regularizer, bias_regularizer, activity_regularizer,
+                             kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
