@@ -5,7 +5,7 @@ channels-last computation. The padding/cropping/upsampling layers of Keras 2's
 ``keras.layers.convolutional`` are re-exported from :mod:`.reshaping`."""
 import autograd_core as ag
 
-from .. import activations, backend, initializers, legacy, regularizers, constraints
+from .. import backend, legacy
 from .base import InputSpec, Layer
 from .core import kernel_bias_config, set_kernel_bias_args
 from .conv_utils import (conv_output_length, deconv_output_length, normalize_tuple,  # noqa: F401
