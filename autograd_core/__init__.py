@@ -5,6 +5,7 @@
     (x * x).sum().backward()      # x.grad == [2, 4]
     ag.grad(lambda x: (x ** 3).sum())(x)
 """
+from . import memory  # noqa: F401  (sets the host memory policy first)
 from .tensor import Tensor
 from .backend import Device, device
 from .ops import *  # noqa: F401,F403
