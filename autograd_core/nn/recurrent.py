@@ -6,7 +6,8 @@ Gate orders follow Keras: LSTM (i, f, c, o), GRU (z, r, h).
 """
 from ..autodiff.graph import primitive
 from ..autodiff.mode import is_grad_enabled
-from ..ops import concatenate, matmul, stack, sigmoid as _sigmoid, tanh as _tanh
+from ..ops import (concatenate, matmul, stack, swapaxes, zeros_like, sigmoid as _sigmoid,
+                   tanh as _tanh)
 from ..ops._coerce import as_tensor
 from ..tensor import Tensor
 
@@ -52,108 +53,124 @@ def gru_step(zx_t, h, recurrent_kernel, recurrent_bias=None, reset_after=True, a
 
 
 # -- a fused LSTM over a whole sequence ---------------------------------------------------------
-class _ArrayMath:
-    """The few functions the LSTM recurrences need, on raw numpy/cupy arrays."""
-
-    def __init__(self, xp):
-        self.xp = xp
-
-    def tanh(self, x):
-        return self.xp.tanh(x)
-
-    def sigmoid(self, x):
-        return 0.5 * self.xp.tanh(0.5 * x) + 0.5  # exact and overflow-free
-
-    def cat(self, xs, axis):
-        return self.xp.concatenate(xs, axis=axis)
-
-    def stack(self, xs, axis):
-        return self.xp.stack(xs, axis=axis)
+# The fused primitive works gate-major, so that every gate and state of a step is one contiguous
+# (B, u) block: its output is (T, 8, B, u), per step the blocks
+#   h | c | f | o(1 - tanh(c)^2) | g i(1-i) | c_prev f(1-f) | i (1-g^2) | tanh(c) o(1-o)
+# the states the caller sees, then the residuals the first-order backward reads instead of
+# recomputing them: dc = gc + dh [3] + dc_next, dz = [dc, dc, dc, dh] [4:8], dc_prev = dc [2].
 
 
-class _TensorMath:
-    """The same functions on tensors (recorded, so the result is differentiable again)."""
-    tanh = staticmethod(_tanh)
-    sigmoid = staticmethod(_sigmoid)
-
-    @staticmethod
-    def cat(xs, axis):
-        return concatenate(xs, axis=axis)
-
-    @staticmethod
-    def stack(xs, axis):
-        return stack(xs, axis=axis)
-
-
-def _lstm_gates(m, zx, h_prev, u_kernel):
-    """Gate activations of every step at once from the previous hidden states (B, T, u)."""
-    b, t, u = h_prev.shape
-    z = zx + (h_prev.reshape(b * t, u) @ u_kernel).reshape(b, t, 4 * u)
-    s = m.sigmoid(z)
-    return s[:, :, :u], s[:, :, u:2 * u], m.tanh(z[:, :, 2 * u:3 * u]), s[:, :, 3 * u:]
-
-
-def _lstm_backprop(m, g, out, zx, h0, c0, u_kernel):
-    """Gradients (zx, h0, c0, kernel) of the fused LSTM by backpropagation through time. Written
-    once for arrays (fast path) and tensors (recorded: gradients of gradients)."""
+def _lstm_fwd(xp, zx, h0, c0, u_kernel):
+    """The forward loop; each step works on a few small contiguous blocks that stay in cache."""
     b, t_len, g4 = zx.shape
     u = g4 // 4
-    hs, cs = out[:, :, :u], out[:, :, u:]
-    h_prev = m.cat([h0.reshape(b, 1, u), hs[:, :-1]], 1)
-    c_prev = m.cat([c0.reshape(b, 1, u), cs[:, :-1]], 1)
-    i, f, gg, o = _lstm_gates(m, zx, h_prev, u_kernel)
-    tc = m.tanh(cs)
-    # the per-step products that do not depend on the recurrent gradients: the i, f and c gate
-    # gradients are dc times p_ifc, the o gate gradient is dh times p_o
+    zx = xp.ascontiguousarray(zx.reshape(b, t_len, 4, u).transpose(1, 2, 0, 3))  # (T, 4, B, u)
+    kernels = xp.ascontiguousarray(u_kernel.reshape(u, 4, u).transpose(1, 0, 2))  # (4, u, u)
+    out = xp.empty((t_len, 8, b, u), dtype=zx.dtype)
+    z = xp.empty((4, b, u), dtype=zx.dtype)
+    g, tc, tmp = (xp.empty((b, u), dtype=zx.dtype) for _ in range(3))
+    h, c = h0, c0
+    for t in range(t_len):
+        o_t = out[t]
+        xp.matmul(h, kernels, out=z)
+        z += zx[t]
+        xp.tanh(z[2], out=g)
+        z *= 0.5  # sigmoid(z) = tanh(z/2)/2 + 1/2, exact and overflow-free
+        xp.tanh(z, out=z)
+        z *= 0.5
+        z += 0.5
+        i, f, o = z[0], z[1], z[3]
+        c_prev, c = c, o_t[1]
+        xp.multiply(f, c_prev, out=c)
+        c += xp.multiply(i, g, out=tmp)
+        xp.tanh(c, out=tc)
+        h = xp.multiply(o, tc, out=o_t[0])
+        o_t[2] = f
+        d = o_t[4:]  # sigmoid' = s(1 - s) for the i, f, o blocks
+        xp.subtract(1, z, out=d)
+        d *= z
+        d[0] *= g
+        d[1] *= c_prev
+        d[3] *= tc
+        xp.multiply(g, g, out=d[2])
+        xp.subtract(1, d[2], out=d[2])
+        d[2] *= i
+        xp.multiply(tc, tc, out=tmp)
+        xp.subtract(1, tmp, out=tmp)
+        xp.multiply(o, tmp, out=o_t[3])
+    return out
+
+
+def _lstm_backprop_arrays(xp, g, out, h0, c0, u_kernel):
+    """First-order BPTT from the forward's residuals: a few small in-cache ops and one (B, 4u) x
+    (4u, u) product per step, then one GEMM for the kernel gradient."""
+    t_len, _, b, u = out.shape
+    dzx = xp.empty((t_len, b, 4 * u), dtype=out.dtype)
+    kernel_t = xp.ascontiguousarray(u_kernel.T)
+    dh_next, dc_next = xp.zeros((b, u), dtype=out.dtype), xp.zeros((b, u), dtype=out.dtype)
+    dh, dc = xp.empty_like(dh_next), xp.empty_like(dc_next)
+    for t in range(t_len - 1, -1, -1):
+        o_t, g_t, dz = out[t], g[t], dzx[t]
+        xp.add(g_t[0], dh_next, out=dh)
+        xp.multiply(dh, o_t[3], out=dc)
+        dc += g_t[1]
+        dc += dc_next
+        dz_gates = dz.reshape(b, 4, u).transpose(1, 0, 2)
+        xp.multiply(o_t[4:7], dc, out=dz_gates[:3])
+        xp.multiply(o_t[7], dh, out=dz_gates[3])
+        xp.multiply(dc, o_t[2], out=dc_next)
+        xp.matmul(dz, kernel_t, out=dh_next)
+    h_prev = xp.empty((t_len, b, u), dtype=out.dtype)
+    if t_len:
+        h_prev[0] = h0
+        h_prev[1:] = out[:-1, 0]
+    d_kernel = h_prev.reshape(t_len * b, u).T @ dzx.reshape(t_len * b, 4 * u)
+    return dzx.transpose(1, 0, 2), dh_next, dc_next, d_kernel
+
+
+def _lstm_backprop(g, out, zx, h0, c0, u_kernel):
+    """The same gradients written with recorded tensor ops (so that they can be differentiated
+    again), recomputing the gates from the states in ``out``."""
+    b, t_len, g4 = zx.shape
+    u = g4 // 4
+    hs, cs = swapaxes(out[:, 0], 0, 1), swapaxes(out[:, 1], 0, 1)
+    gh, gc = swapaxes(g[:, 0], 0, 1), swapaxes(g[:, 1], 0, 1)
+    h_prev = concatenate([h0.reshape(b, 1, u), hs[:, :-1]], 1)
+    c_prev = concatenate([c0.reshape(b, 1, u), cs[:, :-1]], 1)
+    z = zx + (h_prev.reshape(b * t_len, u) @ u_kernel).reshape(b, t_len, 4 * u)
+    s = _sigmoid(z)
+    i, f, gg, o = s[:, :, :u], s[:, :, u:2 * u], _tanh(z[:, :, 2 * u:3 * u]), s[:, :, 3 * u:]
+    tc = _tanh(cs)
     to_c = o * (1 - tc * tc)
-    p_ifc = m.cat([gg * i * (1 - i), c_prev * f * (1 - f), i * (1 - gg * gg)], 2).reshape(
+    p_ifc = concatenate([gg * i * (1 - i), c_prev * f * (1 - f), i * (1 - gg * gg)], 2).reshape(
         b, t_len, 3, u)
     p_o = tc * o * (1 - o)
-    gh, gc = g[:, :, :u], g[:, :, u:]
     u_t = u_kernel.T
-    dh_next = dc_next = None
+    dh_next = dc_next = zeros_like(h0)
     dzs = [None] * t_len
     for t in range(t_len - 1, -1, -1):
-        dh = gh[:, t] if dh_next is None else gh[:, t] + dh_next
-        dc = gc[:, t] + dh * to_c[:, t]
-        if dc_next is not None:
-            dc = dc + dc_next
-        dz = m.cat([(p_ifc[:, t] * dc.reshape(b, 1, u)).reshape(b, 3 * u), dh * p_o[:, t]], 1)
+        dh = gh[:, t] + dh_next
+        dc = gc[:, t] + dh * to_c[:, t] + dc_next
+        dz = concatenate([(p_ifc[:, t] * dc.reshape(b, 1, u)).reshape(b, 3 * u), dh * p_o[:, t]], 1)
         dzs[t] = dz
         dc_next = dc * f[:, t]
         dh_next = dz @ u_t
-    dzx = m.stack(dzs, 1)
+    dzx = stack(dzs, 1) if dzs else zeros_like(zx)
     d_kernel = h_prev.reshape(b * t_len, u).T @ dzx.reshape(b * t_len, 4 * u)
     return dzx, dh_next, dc_next, d_kernel
 
 
-def _lstm_fwd(xp, zx, h0, c0, u_kernel):
-    m = _ArrayMath(xp)
-    b, t_len, g4 = zx.shape
-    u = g4 // 4
-    out = xp.empty((b, t_len, 2 * u), dtype=zx.dtype)
-    h, c = h0, c0
-    for t in range(t_len):
-        z = zx[:, t] + h @ u_kernel
-        s = m.sigmoid(z)
-        c = s[:, u:2 * u] * c + s[:, :u] * xp.tanh(z[:, 2 * u:3 * u])
-        h = s[:, 3 * u:] * xp.tanh(c)
-        out[:, t, :u] = h
-        out[:, t, u:] = c
-    return out
-
-
 def _lstm_vjp(g, out, zx, h0, c0, u_kernel):
     if is_grad_enabled():  # recording the backward: use tensors so it can be differentiated
-        return _lstm_backprop(_TensorMath, g, out, zx, h0, c0, u_kernel)
+        return _lstm_backprop(g, out, zx, h0, c0, u_kernel)
     dev = zx.device
-    arrays = [a.data for a in (g, out, zx, h0, c0, u_kernel)]
-    grads = _lstm_backprop(_ArrayMath(dev.xp), *arrays)
+    grads = _lstm_backprop_arrays(dev.xp, *(a.data for a in (g, out, h0, c0, u_kernel)))
     return tuple(Tensor._make(a, dev) for a in grads)
 
 
 _lstm_sequence = primitive("lstm_sequence", _lstm_fwd, vjp=_lstm_vjp,
-                           doc="A whole LSTM sequence; output (B, T, 2u) = hidden and cell states.")
+                           doc="A whole LSTM sequence: (T, 8, B, u), per step the hidden and cell "
+                               "states, then the residuals of the backward.")
 
 
 def lstm_sequence(zx, h0, c0, recurrent_kernel, activation=_tanh, recurrent_activation=_sigmoid):
@@ -171,7 +188,7 @@ def lstm_sequence(zx, h0, c0, recurrent_kernel, activation=_tanh, recurrent_acti
                          f"{tuple(recurrent_kernel.shape)}")
     if activation is _tanh and recurrent_activation is _sigmoid:
         out = _lstm_sequence(zx, as_tensor(h0), as_tensor(c0), as_tensor(recurrent_kernel))
-        return out[:, :, :u], out[:, :, u:]
+        return swapaxes(out[:, 0], 0, 1), swapaxes(out[:, 1], 0, 1)
     hs, cs = [], []
     h, c = h0, c0
     for t in range(zx.shape[1]):
