@@ -5,6 +5,8 @@ from ._lazy import O
 
 
 def _matmul_fwd(xp, a, b):
+    if a.ndim > 2 and b.ndim == 2:  # one large GEMM rather than one per leading index
+        return xp.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
     return xp.matmul(a, b)
 
 
@@ -29,6 +31,8 @@ def _vjp_b(g, out, a, b):
         return O.expand_dims(a, -1) * O.expand_dims(g, -2)
     if b.ndim == 1:  # (..., n, k) @ (k,)
         return O.matmul(_mT(a), O.expand_dims(g, -1))[..., 0]
+    if b.ndim == 2 and a.ndim > 2:  # the leading axes fold into one GEMM (no per-index products)
+        return O.matmul(_mT(O.reshape(a, (-1, a.shape[-1]))), O.reshape(g, (-1, g.shape[-1])))
     return O.matmul(_mT(a), g)
 
 
