@@ -1,5 +1,6 @@
 """Embedding lookup: rows of a table gathered by integer ids. The gradient is a dense table of the
-same shape in which repeated ids accumulate (summed by sorting the ids, not with ``np.add.at``)."""
+same shape in which repeated ids accumulate (after sorting the ids: a few collision-free rounds of
+fancy-index adds, or one ``reduceat`` when ids repeat often; never ``np.add.at``)."""
 import numpy as np
 
 from .. import backend
@@ -9,6 +10,9 @@ from ..ops._coerce import as_tensor
 
 def _lookup_fwd(xp, table, ids):
     return xp.take(table, ids, axis=0)
+
+
+_MAX_ROUNDS = 8  # ids repeated more often than this are summed with one reduceat instead
 
 
 def _scatter_fwd(xp, g, ids, rows=None):
@@ -22,8 +26,20 @@ def _scatter_fwd(xp, g, ids, rows=None):
         return out
     order = np.argsort(flat_ids, kind="stable")
     sorted_ids = flat_ids[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-    out[sorted_ids[starts]] = np.add.reduceat(flat_g[order], starts, axis=0)
+    first = np.empty(sorted_ids.size, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    # occurrence number of each id among its repeats (0 for the first)
+    rank = np.arange(sorted_ids.size) - starts[np.cumsum(first) - 1]
+    repeats = int(rank.max())
+    if repeats > _MAX_ROUNDS:
+        out[sorted_ids[starts]] = np.add.reduceat(flat_g[order], starts, axis=0)
+        return out
+    out[sorted_ids[starts]] = flat_g[order[starts]]
+    for r in range(1, repeats + 1):  # round r adds the r-th repeat of every id: no collisions
+        taken = order[rank == r]
+        out[flat_ids[taken]] += flat_g[taken]
     return out
 
 

@@ -134,3 +134,16 @@ def test_layer_norm():
                                (x - m2) / np.sqrt(v2 + 1e-5), rtol=1e-10)
     assert gradcheck(lambda x, g, b: ag.nn.layer_norm(x, g, b), ag.tensor(x), ag.tensor(gamma),
                      ag.tensor(beta))
+
+
+@pytest.mark.parametrize("high, size", [(5, 40), (1000, 300), (3, 2), (50, 1)])
+def test_embedding_gradient_accumulates_repeats_like_add_at(high, size):
+    # few repeats take the collision-free rounds, many repeats the reduceat path
+    rng = np.random.default_rng(high)
+    ids = rng.integers(0, high, (size,))
+    table = ag.tensor(rng.standard_normal((high, 3)), requires_grad=True)
+    weights = rng.standard_normal((size, 3))
+    (ag.nn.embedding(ids, table) * weights).sum().backward()
+    expected = np.zeros((high, 3))
+    np.add.at(expected, ids, weights)
+    np.testing.assert_allclose(table.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
