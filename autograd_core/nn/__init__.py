@@ -2,7 +2,8 @@
 normalization pieces and recurrent steps.
 
 Layouts are channels-last with Keras kernel layouts: conv2d x (N, H, W, C), w (kh, kw, in, out);
-conv2d_transpose w (kh, kw, out, in); conv1d x (N, L, C), w (k, in, out). Zero padding and cropping
+conv2d_transpose w (kh, kw, out, in); conv1d x (N, L, C), w (k, in, out); depthwise_conv2d
+w (kh, kw, C, multiplier). Zero padding and cropping
 of images are ``autograd_core.pad`` and indexing; global pooling is also a plain ``max``/``mean``
 over the spatial axes.
 """
@@ -10,6 +11,7 @@ from .activations import (relu, relu6, leaky_relu, elu, selu, gelu, silu, swish,
                           softsign, hard_sigmoid, hard_sigmoid_keras2, hard_silu, exponential, mish,
                           log_sigmoid, sigmoid, tanh, softmax, log_softmax, linear)
 from .conv import conv1d, conv2d, conv2d_transpose  # noqa: F401
+from .depthwise import depthwise_conv2d  # noqa: F401
 from .dropout import dropout  # noqa: F401
 from .embedding import embedding  # noqa: F401
 from .losses import (binary_crossentropy, categorical_crossentropy,  # noqa: F401

@@ -34,6 +34,15 @@ def check_positive(values, name, op):
         raise ValueError(f"{op}: {name} must be positive, got {values}")
 
 
+def check_strides_dilation(op, strides, dilation, x, w):
+    """Both positive, and not both above 1 (as TensorFlow)."""
+    check_positive(strides, "strides", op)
+    check_positive(dilation, "dilation", op)
+    if max(strides) > 1 and max(dilation) > 1:
+        raise ValueError(f"{op}: dilation {dilation} together with strides {strides} > 1 is not "
+                         f"supported (input {x.shape}, kernel {w.shape})")
+
+
 def check_padding(padding, allowed, op):
     if not isinstance(padding, str) or padding.lower() not in allowed:
         raise ValueError(f"{op}: padding must be one of {allowed}, got {padding!r}")
@@ -64,3 +73,29 @@ def resolve(spatial, kernel, strides, dilation, padding, op, shapes):
         pads.append((before, after))
         outs.append(out)
     return tuple(pads), tuple(outs)
+
+
+def check_operands(op, x, w, rank, in_axis):
+    """Ranks of input and kernel; the input's channels against kernel axis ``in_axis``."""
+    if x.ndim != rank + 2:
+        raise ValueError(f"{op}: input must have rank {rank + 2} (batch, {rank} spatial, channels), "
+                         f"got shape {x.shape}")
+    if w.ndim != rank + 2:
+        raise ValueError(f"{op}: kernel must have rank {rank + 2}, got shape {w.shape}")
+    if w.shape[in_axis] != x.shape[-1]:
+        raise ValueError(f"{op}: input has {x.shape[-1]} channels but the kernel {w.shape} expects "
+                         f"{w.shape[in_axis]} (input shape {x.shape})")
+
+
+def check_bias(op, b, channels):
+    if b is not None and tuple(b.shape) != (channels,):
+        raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(b.shape)}")
+
+
+def conv_geometry(op, x, w, strides, dilation, padding):
+    """Checked geometry of a channels-last 2-D convolution, padding 'valid' or 'same': (pads, output
+    sizes) per spatial axis."""
+    padding = check_padding(padding, ("valid", "same"), op)
+    check_strides_dilation(op, strides, dilation, x, w)
+    shapes = f"input {x.shape}, kernel {w.shape}, strides {strides}"
+    return resolve(x.shape[1:3], w.shape[:2], strides, dilation, padding, op, shapes)

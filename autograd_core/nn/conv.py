@@ -7,35 +7,13 @@
 from ..ops import reshape
 from ..ops._coerce import as_tensor
 from ..primitives import windows as W
-from ._geometry import as_pair, as_single, check_padding, check_positive, resolve
+from ._geometry import (as_pair, as_single, check_bias, check_operands, check_padding,
+                        check_positive, check_strides_dilation, conv_geometry)
 
 
-def _check_operands(op, x, w, rank, in_axis):
-    if x.ndim != rank + 2:
-        raise ValueError(f"{op}: input must have rank {rank + 2} (batch, {rank} spatial, channels), "
-                         f"got shape {x.shape}")
-    if w.ndim != rank + 2:
-        raise ValueError(f"{op}: kernel must have rank {rank + 2}, got shape {w.shape}")
-    if w.shape[in_axis] != x.shape[-1]:
-        raise ValueError(f"{op}: input has {x.shape[-1]} channels but the kernel {w.shape} expects "
-                         f"{w.shape[in_axis]} (input shape {x.shape})")
-
-
-def _check_bias(op, b, channels):
-    if b is not None and tuple(b.shape) != (channels,):
-        raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(b.shape)}")
-
-
-def _conv(op, x, w, b, strides, dilation, padding, allowed):
+def _conv(op, x, w, b, strides, dilation, padding):
     """Shared body of conv1d/conv2d on 4-D operands (conv1d passes H = 1)."""
-    padding = check_padding(padding, allowed, op)
-    check_positive(strides, "strides", op)
-    check_positive(dilation, "dilation", op)
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError(f"{op}: dilation {dilation} together with strides {strides} > 1 is not "
-                         f"supported (input {x.shape}, kernel {w.shape})")
-    shapes = f"input {x.shape}, kernel {w.shape}, strides {strides}"
-    pads, _ = resolve(x.shape[1:3], w.shape[:2], strides, dilation, padding, op, shapes)
+    pads, _ = conv_geometry(op, x, w, strides, dilation, padding)
     args = (x, w) if b is None else (x, w, b)
     return W.conv2d(*args, strides=strides, dilation=dilation, pads=pads)
 
@@ -45,18 +23,18 @@ def conv2d(x, w, b=None, stride=1, padding="valid", dilation=1):
     optional bias (Cout,); ``stride``/``dilation`` an int or a pair; padding 'valid' or 'same'."""
     x, w = as_tensor(x), as_tensor(w)
     b = None if b is None else as_tensor(b)
-    _check_operands("conv2d", x, w, 2, 2)
-    _check_bias("conv2d", b, w.shape[3])
+    check_operands("conv2d", x, w, 2, 2)
+    check_bias("conv2d", b, w.shape[3])
     return _conv("conv2d", x, w, b, as_pair(stride, "stride", "conv2d"),
-                 as_pair(dilation, "dilation", "conv2d"), padding, ("valid", "same"))
+                 as_pair(dilation, "dilation", "conv2d"), padding)
 
 
 def conv1d(x, w, b=None, stride=1, padding="valid", dilation=1):
     """1-D convolution: x (N, L, Cin), w (k, Cin, Cout); padding 'valid', 'same' or 'causal'."""
     x, w = as_tensor(x), as_tensor(w)
     b = None if b is None else as_tensor(b)
-    _check_operands("conv1d", x, w, 1, 1)
-    _check_bias("conv1d", b, w.shape[2])
+    check_operands("conv1d", x, w, 1, 1)
+    check_bias("conv1d", b, w.shape[2])
     s = as_single(stride, "stride", "conv1d")
     d = as_single(dilation, "dilation", "conv1d")
     n, length, c = x.shape
@@ -70,7 +48,7 @@ def conv1d(x, w, b=None, stride=1, padding="valid", dilation=1):
         args = (x4, w4) if b is None else (x4, w4, b)
         y = W.conv2d(*args, strides=(1, s), dilation=(1, d), pads=((0, 0), (front, 0)))
     else:
-        y = _conv("conv1d", x4, w4, b, (1, s), (1, d), padding, ("valid", "same"))
+        y = _conv("conv1d", x4, w4, b, (1, s), (1, d), padding)
     return reshape(y, (n,) + y.shape[2:])
 
 
@@ -96,16 +74,12 @@ def conv2d_transpose(x, w, b=None, stride=1, padding="valid", output_padding=Non
     op = "conv2d_transpose"
     x, w = as_tensor(x), as_tensor(w)
     b = None if b is None else as_tensor(b)
-    _check_operands(op, x, w, 2, 3)
-    _check_bias(op, b, w.shape[2])
+    check_operands(op, x, w, 2, 3)
+    check_bias(op, b, w.shape[2])
     padding = check_padding(padding, ("valid", "same"), op)
     strides = as_pair(stride, "stride", op)
     dilation = as_pair(dilation, "dilation", op)
-    check_positive(strides, "strides", op)
-    check_positive(dilation, "dilation", op)
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError(f"{op}: dilation {dilation} together with strides {strides} > 1 is not "
-                         f"supported (input {x.shape}, kernel {w.shape})")
+    check_strides_dilation(op, strides, dilation, x, w)
     extra = (None, None) if output_padding is None else \
         as_pair(output_padding, "output_padding", op)
     if output_padding is not None and any(not 0 <= p < s for p, s in zip(extra, strides)):

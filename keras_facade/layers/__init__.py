@@ -9,9 +9,9 @@ from .base import Layer, InputSpec
 from .input_layer import Input, InputLayer, KerasTensor
 from .core import (Dense, Activation, Dropout, SpatialDropout1D, SpatialDropout2D, Flatten, Reshape,
                    Permute, RepeatVector, Lambda, Masking, ActivityRegularization)
-from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
-                            Deconvolution2D, Convolution2DTranspose, AtrousConvolution1D,
-                            AtrousConvolution2D)
+from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+                            Convolution1D, Convolution2D, Deconvolution2D, Convolution2DTranspose,
+                            AtrousConvolution1D, AtrousConvolution2D, SeparableConvolution2D)
 from .reshaping import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, UpSampling1D,
                         UpSampling2D)
 from .pooling import (MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,

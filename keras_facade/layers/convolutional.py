@@ -1,11 +1,12 @@
-"""Convolutions: Conv1D, Conv2D, Conv2DTranspose (+ Keras 1 aliases Convolution1D/2D,
-Deconvolution2D, AtrousConvolution1D/2D). Kernels are (k..., in, out) as Keras (the transposed
-convolution's (kh, kw, out, in)); ``data_format='channels_first'`` inputs are transposed around the
+"""Convolutions: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D (+ Keras 1
+aliases Convolution1D/2D, Deconvolution2D, AtrousConvolution1D/2D, SeparableConvolution2D). Kernels
+are (k..., in, out) as Keras (the transposed convolution's (kh, kw, out, in), the depthwise
+(kh, kw, in, depth_multiplier)); ``data_format='channels_first'`` inputs are transposed around the
 channels-last computation. The padding/cropping/upsampling layers of Keras 2's
 ``keras.layers.convolutional`` are re-exported from :mod:`.reshaping`."""
 import autograd_core as ag
 
-from .. import backend, legacy
+from .. import activations, backend, constraints, initializers, legacy, regularizers
 from .base import InputSpec, Layer
 from .core import kernel_bias_config, set_kernel_bias_args
 from .conv_utils import (conv_output_length, deconv_output_length, normalize_tuple,  # noqa: F401
@@ -14,23 +15,21 @@ from .reshaping import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D,  #
                         UpSampling1D, UpSampling2D)
 
 
-class _Conv(Layer):
-    """Shared body of the convolutions of rank 1 and 2."""
+class _Window(Layer):
+    """Shared body of every convolution: the window arguments, weights built from the channel
+    count, the channels-last computation and the output shape."""
     rank = 2
     paddings = ("valid", "same")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, groups=1, **kwargs):
-        super().__init__(**kwargs)
+    def _positive(self, value, name):
+        if int(value) <= 0:
+            raise ValueError(f"{type(self).__name__}: `{name}` must be a positive integer, got "
+                             f"{value}")
+        return int(value)
+
+    def _set_window(self, kernel_size, strides, padding, data_format, dilation_rate):
+        """Normalise and check the window arguments."""
         cls = type(self).__name__
-        self.filters = int(filters)
-        if self.filters <= 0:
-            raise ValueError(f"{cls}: `filters` must be a positive integer, got {filters}")
-        if groups != 1:
-            raise ValueError(f"{cls}: grouped convolutions (groups={groups}) are not supported")
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", cls)
         self.strides = normalize_tuple(strides, self.rank, "strides", cls)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", cls)
@@ -42,29 +41,31 @@ class _Conv(Layer):
                              f"`dilation_rate > 1` (strides={self.strides}, "
                              f"dilation_rate={self.dilation_rate})")
         self.data_format = backend.normalize_data_format(data_format)
-        set_kernel_bias_args(self, activation, use_bias, kernel_initializer, bias_initializer,
-                             kernel_regularizer, bias_regularizer, activity_regularizer,
-                             kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _channel_axis(self):
         return 1 if self.data_format == "channels_first" else -1
 
-    def _kernel_shape(self, in_channels):
-        return self.kernel_size + (in_channels, self.filters)
+    def _add_weight(self, name, shape, prefix):
+        """A weight with the ``<prefix>_initializer/_regularizer/_constraint`` arguments."""
+        return self.add_weight(name, shape, initializer=getattr(self, f"{prefix}_initializer"),
+                               regularizer=getattr(self, f"{prefix}_regularizer"),
+                               constraint=getattr(self, f"{prefix}_constraint"))
+
+    def _build_kernels(self, channels):
+        raise NotImplementedError
+
+    def _out_channels(self, in_channels):
+        raise NotImplementedError
 
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
         if channels is None:
             raise ValueError(f"Layer \"{self.name}\": the channel dimension of the inputs "
                              f"should be defined, found None (input shape {input_shape})")
-        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self._build_kernels(channels)
+        self.bias = self._add_weight("bias", (self._out_channels(channels),), "bias") \
+            if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
         super().build(input_shape)
 
@@ -80,14 +81,47 @@ class _Conv(Layer):
                      zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
 
     def compute_output_shape(self, input_shape):
+        out = self._out_channels(input_shape[self._channel_axis()])
         if self.data_format == "channels_first":
-            return (input_shape[0], self.filters) + self._spatial_output(input_shape[2:])
-        return (input_shape[0],) + self._spatial_output(input_shape[1:-1]) + (self.filters,)
+            return (input_shape[0], out) + self._spatial_output(input_shape[2:])
+        return (input_shape[0],) + self._spatial_output(input_shape[1:-1]) + (out,)
+
+    def _window_config(self):
+        return dict(kernel_size=list(self.kernel_size), strides=list(self.strides),
+                    padding=self.padding, data_format=self.data_format,
+                    dilation_rate=list(self.dilation_rate))
+
+
+class _Conv(_Window):
+    """Shared body of the convolutions of rank 1 and 2 with a (k..., in, filters) kernel."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, groups=1, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = self._positive(filters, "filters")
+        if groups != 1:
+            raise ValueError(f"{type(self).__name__}: grouped convolutions (groups={groups}) are "
+                             f"not supported")
+        self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
+        set_kernel_bias_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                             kernel_regularizer, bias_regularizer, activity_regularizer,
+                             kernel_constraint, bias_constraint)
+
+    def _kernel_shape(self, in_channels):
+        return self.kernel_size + (in_channels, self.filters)
+
+    def _out_channels(self, in_channels):
+        return self.filters
+
+    def _build_kernels(self, channels):
+        self.kernel = self._add_weight("kernel", self._kernel_shape(channels), "kernel")
 
     def get_config(self):
-        return dict(super().get_config(), filters=self.filters, kernel_size=list(self.kernel_size),
-                    strides=list(self.strides), padding=self.padding, data_format=self.data_format,
-                    dilation_rate=list(self.dilation_rate), **kernel_bias_config(self))
+        return dict(super().get_config(), filters=self.filters, **self._window_config(),
+                    **kernel_bias_config(self))
 
 
 class Conv1D(_Conv):
@@ -156,12 +190,132 @@ class Conv2DTranspose(Conv2D):
                     else list(self.output_padding))
 
 
+_WEIGHT_ARGS = (("initializer", initializers), ("regularizer", regularizers),
+                ("constraint", constraints))
+# tf.keras 2 stored its base Conv's unused kernel arguments in SeparableConv2D configs
+_UNUSED_KERNEL_ARGS = ("kernel_initializer", "kernel_regularizer", "kernel_constraint")
+
+
+class _Depthwise(_Window):
+    """Shared body of the depthwise convolutions: kernel (kh, kw, channels, depth_multiplier),
+    output channel c*depth_multiplier + m from input channel c and its filter m."""
+    _weight_names = ("depthwise", "bias")
+
+    def _set_depthwise_args(self, kernel_size, strides, padding, data_format, dilation_rate,
+                            depth_multiplier, activation, use_bias, **weight_args):
+        """Window arguments, ``depth_multiplier``, activation, use_bias and the
+        ``<weight>_initializer/_regularizer/_constraint`` arguments (resolved)."""
+        self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
+        self.depth_multiplier = self._positive(depth_multiplier, "depth_multiplier")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        modules = dict(_WEIGHT_ARGS)
+        for key, value in weight_args.items():
+            setattr(self, key, modules[key.rsplit("_", 1)[1]].get(value))
+
+    _depthwise_name = "depthwise_kernel"
+
+    def _build_kernels(self, channels):
+        self.depthwise_kernel = self._add_weight(
+            self._depthwise_name, self.kernel_size + (channels, self.depth_multiplier), "depthwise")
+
+    def _depthwise(self, x, bias=None):
+        return ag.nn.depthwise_conv2d(x, self.depthwise_kernel, bias, stride=self.strides,
+                                      padding=self.padding, dilation=self.dilation_rate)
+
+    def get_config(self):
+        cfg = dict(super().get_config(), depth_multiplier=self.depth_multiplier,
+                   **self._window_config(), activation=activations.serialize(self.activation),
+                   use_bias=self.use_bias)
+        for kind, module in _WEIGHT_ARGS:
+            names = self._weight_names + (("activity",) if kind == "regularizer" else ())
+            cfg.update({f"{n}_{kind}": module.serialize(getattr(self, f"{n}_{kind}"))
+                        for n in names})
+        return cfg
+
+
+class DepthwiseConv2D(_Depthwise):
+    """Depthwise 2-D convolution: each input channel through its own ``depth_multiplier``
+    filters; weights kernel (kh, kw, channels, depth_multiplier) (Keras 3's name; also
+    ``.depthwise_kernel``, tf.keras's attribute) and bias (channels * depth_multiplier,)."""
+    _depthwise_name = "kernel"
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self._set_depthwise_args(
+            kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+            activation, use_bias, depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint)
+
+    def _out_channels(self, in_channels):
+        return None if in_channels is None else in_channels * self.depth_multiplier
+
+    def _build_kernels(self, channels):
+        super()._build_kernels(channels)
+        self.kernel = self.depthwise_kernel
+
+    def _convolve(self, x):
+        return self._depthwise(x, self.bias)
+
+
+class SeparableConv2D(_Depthwise):
+    """Depthwise separable 2-D convolution: the depthwise convolution, then a 1x1 convolution to
+    ``filters`` channels; weights depthwise_kernel (kh, kw, channels, depth_multiplier),
+    pointwise_kernel (1, 1, channels * depth_multiplier, filters), bias (filters,)."""
+    _weight_names = ("depthwise", "pointwise", "bias")
+
+    @legacy.interface("SeparableConv2D")
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = self._positive(filters, "filters")
+        self._set_depthwise_args(
+            kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+            activation, use_bias, depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
+            pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint)
+
+    def _out_channels(self, in_channels):
+        return self.filters
+
+    def _build_kernels(self, channels):
+        super()._build_kernels(channels)
+        self.pointwise_kernel = self._add_weight(
+            "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
+            "pointwise")
+
+    def _convolve(self, x):
+        return ag.nn.conv2d(self._depthwise(x), self.pointwise_kernel, self.bias)
+
+    def get_config(self):
+        return dict(super().get_config(), filters=self.filters)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = {k: v for k, v in config.items() if k not in _UNUSED_KERNEL_ARGS}
+        return super().from_config(config, custom_objects)
+
+
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Deconvolution2D = Conv2DTranspose
 Convolution2DTranspose = Conv2DTranspose
 AtrousConvolution1D = Conv1D
 AtrousConvolution2D = Conv2D
+SeparableConvolution2D = SeparableConv2D
 
 # Keras 1/2 scripts import the pooling layers from here too
 from .pooling import (  # noqa: E402,F401

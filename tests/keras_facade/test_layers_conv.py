@@ -1,5 +1,6 @@
-"""Convolution, pooling, padding, cropping and upsampling layers: output shapes against Keras'
-formulas (hypothesis), parameter counts, values, gradients, layouts, config round trip."""
+"""Convolution (including depthwise and separable), pooling, padding, cropping and upsampling
+layers: output shapes against Keras' formulas (hypothesis), weight names/shapes and parameter
+counts, values, gradients, layouts, config round trip."""
 import math
 
 import numpy as np
@@ -171,6 +172,8 @@ def test_padding_cropping_and_upsampling_values():
     (L.Conv1D(2, 3, padding="causal"), (2, 6, 3)),
     (L.Conv2D(2, 3, padding="same", kernel_regularizer="l2"), (2, 5, 5, 3)),
     (L.Conv2DTranspose(2, 3, strides=2), (2, 3, 3, 3)),
+    (L.DepthwiseConv2D(3, depth_multiplier=2, depthwise_regularizer="l2"), (2, 5, 5, 3)),
+    (L.SeparableConv2D(2, 3, strides=2, padding="same", pointwise_regularizer="l1"), (2, 5, 5, 3)),
 ])
 def test_gradient_flows_to_every_conv_weight(layer, shape):
     assert_gradients_reach_every_weight(layer, rand(*shape))
@@ -203,6 +206,15 @@ def test_image_data_format_is_the_default_layout():
     (lambda: L.Conv1D(2, 3, strides=2, dilation_rate=1, activation="relu"), (2, 7, 3)),
     (lambda: L.Conv2D(2, (3, 1), padding="same", dilation_rate=2), (2, 5, 5, 3)),
     (lambda: L.Conv2DTranspose(2, 3, strides=2, padding="same", output_padding=1), (1, 3, 3, 2)),
+    (lambda: L.DepthwiseConv2D((3, 2), strides=2, padding="same", depth_multiplier=2,
+                               activation="relu", depthwise_initializer="he_normal",
+                               bias_initializer="ones", depthwise_constraint="non_neg",
+                               bias_regularizer="l2"), (2, 5, 5, 3)),
+    (lambda: L.SeparableConv2D(4, 3, dilation_rate=2, padding="same", depth_multiplier=3,
+                               use_bias=False, pointwise_initializer="lecun_normal",
+                               depthwise_regularizer="l1", activity_regularizer="l2",
+                               pointwise_constraint="max_norm"), (2, 6, 5, 2)),
+    (lambda: L.SeparableConv2D(2, 3, data_format="channels_first"), (1, 3, 5, 5)),
     (lambda: L.MaxPooling1D(3, strides=1, padding="same"), (2, 5, 2)),
     (lambda: L.AveragePooling2D((2, 3)), (2, 4, 6, 2)),
     (lambda: L.GlobalAveragePooling1D(), (2, 4, 3)),
@@ -213,3 +225,133 @@ def test_image_data_format_is_the_default_layout():
 def test_conv_layer_config_round_trip(make, shape):
     for a, b in zip(*round_trip(make(), rand(*shape))):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+# -- depthwise and separable convolutions ---------------------------------------------------------
+def naive_depthwise(x, w, b, stride):
+    """Valid depthwise correlation: channel c through its own filters with ``naive_conv2d``;
+    output channel c*M + m."""
+    return np.concatenate([naive_conv2d(x[..., c:c + 1], w[:, :, c:c + 1], 0.0, stride)
+                           for c in range(x.shape[-1])], axis=-1) + b
+
+
+@given(h=st.integers(3, 7), w=st.integers(3, 7), g=geometry, kw=st.integers(1, 3),
+       m=st.integers(1, 3), separable=st.booleans())
+def test_depthwise_and_separable_shapes_match_keras(h, w, g, kw, m, separable):
+    kh, s, padding, d = g
+    if s > 1:
+        d = 1
+    if padding == "valid" and ((kh - 1) * d + 1 > h or (kw - 1) * d + 1 > w):
+        return
+    if separable:
+        layer = L.SeparableConv2D(5, (kh, kw), strides=s, padding=padding, dilation_rate=d,
+                                  depth_multiplier=m)
+        out, names = 5, ["depthwise_kernel", "pointwise_kernel", "bias"]
+        shapes = [(kh, kw, 2, m), (1, 1, 2 * m, 5), (5,)]
+    else:
+        layer = L.DepthwiseConv2D((kh, kw), strides=s, padding=padding, dilation_rate=d,
+                                  depth_multiplier=m)
+        out, names, shapes = 2 * m, ["kernel", "bias"], [(kh, kw, 2, m), (2 * m,)]
+    y = layer(rand(2, h, w, 2))
+    expected = (2, keras_length(h, kh, padding, s, d), keras_length(w, kw, padding, s, d), out)
+    assert y.shape == expected
+    assert layer.compute_output_shape((None, h, w, 2)) == (None,) + expected[1:]
+    assert [v.name for v in layer.weights] == names
+    assert [tuple(v.shape) for v in layer.weights] == shapes
+    assert [a.shape for a in layer.get_weights()] == shapes
+    assert layer.count_params() == sum(math.prod(shape) for shape in shapes)
+
+
+def test_depthwise_conv2d_values_and_channels_first():
+    x = rand(2, 6, 5, 3)
+    layer = L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2,
+                              bias_initializer="random_normal")
+    y = layer(x).numpy()
+    w, b = layer.get_weights()
+    assert layer.kernel is layer.depthwise_kernel  # Keras 3 names the attribute `kernel`
+    # TF 'same': rows 6 with k=3, s=2 pad (0, 1); cols 5 pad (1, 1)
+    padded = np.pad(x, ((0, 0), (0, 1), (1, 1), (0, 0)))
+    np.testing.assert_allclose(y, naive_depthwise(padded, w, b, 2), rtol=1e-4, atol=1e-5)
+    first = L.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2,
+                              data_format="channels_first")
+    first(x.transpose(0, 3, 1, 2))
+    first.set_weights([w, b])
+    np.testing.assert_allclose(first(x.transpose(0, 3, 1, 2)).numpy(), y.transpose(0, 3, 1, 2),
+                               rtol=1e-5, atol=1e-6)
+    assert first.compute_output_shape((None, 3, 6, 5)) == (None, 6, 3, 3)
+
+
+def test_separable_conv2d_is_depthwise_then_pointwise_conv():
+    x = rand(2, 7, 6, 3)
+    sep = L.SeparableConv2D(4, (3, 2), padding="same", depth_multiplier=2, activation="tanh",
+                            bias_initializer="random_normal")
+    y = sep(x).numpy()
+    dk, pk, b = sep.get_weights()
+    depthwise = L.DepthwiseConv2D((3, 2), padding="same", depth_multiplier=2, use_bias=False)
+    pointwise = L.Conv2D(4, 1, activation="tanh")
+    mid = depthwise(x)
+    depthwise.set_weights([dk])
+    pointwise(mid)
+    pointwise.set_weights([pk, b])
+    np.testing.assert_allclose(y, pointwise(depthwise(x)).numpy(), rtol=1e-5, atol=1e-6)
+    padded = np.pad(x, ((0, 0), (1, 1), (0, 1), (0, 0)))
+    ref = np.tanh(naive_depthwise(padded, dk, 0.0, 1) @ pk[0, 0] + b)
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_depthwise_and_separable_keras3_defaults_and_config():
+    dw = L.DepthwiseConv2D(3)
+    assert (dw.strides, dw.padding, dw.depth_multiplier, dw.data_format, dw.dilation_rate,
+            dw.use_bias) == ((1, 1), "valid", 1, "channels_last", (1, 1), True)
+    cfg = dw.get_config()
+    assert set(cfg) == {"name", "trainable", "dtype", "depth_multiplier", "kernel_size", "strides",
+                        "padding", "data_format", "dilation_rate", "activation", "use_bias",
+                        "depthwise_initializer", "bias_initializer", "depthwise_regularizer",
+                        "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+                        "bias_constraint"}
+    assert cfg["depthwise_initializer"]["class_name"] == "GlorotUniform"
+    assert cfg["bias_initializer"]["class_name"] == "Zeros" and cfg["activation"] == "linear"
+    sep = L.SeparableConv2D(8, 3)
+    cfg = sep.get_config()
+    assert set(cfg) == {"name", "trainable", "dtype", "depth_multiplier", "filters", "kernel_size",
+                        "strides", "padding", "data_format", "dilation_rate", "activation",
+                        "use_bias", "depthwise_initializer", "pointwise_initializer",
+                        "bias_initializer", "depthwise_regularizer", "pointwise_regularizer",
+                        "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+                        "pointwise_constraint", "bias_constraint"}
+    assert cfg["pointwise_initializer"]["class_name"] == "GlorotUniform"
+    assert sep.name.startswith("separable_conv2d") and dw.name.startswith("depthwise_conv2d")
+
+
+def test_separable_conv2d_reads_tf_keras_configs_and_keras1_spelling():
+    # tf.keras 2 wrote its base Conv's unused kernel arguments (and groups) into the config
+    record = {"class_name": "SeparableConv2D", "config": dict(
+        L.SeparableConv2D(3, 3).get_config(), name="sep_tf", groups=1,
+        kernel_initializer={"class_name": "GlorotUniform", "config": {"seed": None}},
+        kernel_regularizer=None, kernel_constraint=None)}
+    layer = L.deserialize(record)
+    assert isinstance(layer, L.SeparableConv2D) and layer.name == "sep_tf"
+    assert isinstance(L.deserialize({"class_name": "DepthwiseConv2D",
+                                     "config": {"kernel_size": [3, 3], "groups": 1}}),
+                      L.DepthwiseConv2D)
+    assert L.SeparableConvolution2D is L.SeparableConv2D
+    with pytest.warns(DeprecationWarning, match="SeparableConv2D"):
+        old = L.SeparableConvolution2D(8, 3, 3, border_mode="same", subsample=(2, 2))
+    assert (old.kernel_size, old.padding, old.strides) == ((3, 3), "same", (2, 2))
+
+
+def test_depthwise_and_separable_bad_arguments():
+    with pytest.raises(ValueError, match="depth_multiplier"):
+        L.DepthwiseConv2D(3, depth_multiplier=0)
+    with pytest.raises(ValueError, match="dilation_rate"):
+        L.SeparableConv2D(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="filters"):
+        L.SeparableConv2D(0, 3)
+    with pytest.raises(ValueError, match="padding"):
+        L.DepthwiseConv2D(3, padding="causal")
+    with pytest.raises(TypeError, match="kernel_initializer"):
+        L.DepthwiseConv2D(3, kernel_initializer="zeros")
+    layer = L.DepthwiseConv2D(3, name="dw")
+    layer(rand(1, 5, 5, 3))
+    with pytest.raises(ValueError, match=r"dw.*axis -1.*3"):
+        layer(rand(1, 5, 5, 2))

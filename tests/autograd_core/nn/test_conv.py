@@ -1,5 +1,6 @@
-"""conv1d / conv2d / conv2d_transpose: values against direct numpy loops, gradients and gradients of
-gradients against finite differences, output shapes over random geometry, and bad input."""
+"""conv1d / conv2d / conv2d_transpose / depthwise_conv2d: values against direct numpy loops,
+gradients and gradients of gradients against finite differences, output shapes over random geometry,
+and bad input."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -7,6 +8,7 @@ from hypothesis import given, strategies as st
 import autograd_core as ag
 from autograd_core.primitives import windows
 from autograd_core.testing import gradcheck, gradgradcheck
+from autograd_core.testing.optable import Case, Domain, OpSpec, property_test
 
 rng = np.random.default_rng(0)
 
@@ -266,7 +268,142 @@ def test_conv2d_transpose_output_shape(n, k, s, padding):
     (lambda: ag.nn.conv2d_transpose(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 4, 3), stride=2,
                                     output_padding=2),
      r"conv2d_transpose: output_padding 2 must be non-negative and smaller than the strides"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 2), ag.ones(3, 3, 3, 2)),
+     r"depthwise_conv2d: input has 2 channels but the kernel \(3, 3, 3, 2\) expects 3 "
+     r"\(input shape \(1, 5, 5, 2\)\)"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 2, 4, 3), ag.ones(3, 3, 3, 2)),
+     r"depthwise_conv2d: the window \(\(3, 3\).*larger than the padded input \(input "
+     r"\(1, 2, 4, 3\), kernel \(3, 3, 3, 2\).*padding='valid'"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 2), stride=(1, 0)),
+     r"depthwise_conv2d: strides must be positive, got \(1, 0\)"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 2), dilation=-1),
+     r"depthwise_conv2d: dilation must be positive"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 9, 9, 3), ag.ones(3, 3, 3, 2), stride=2,
+                                    dilation=(1, 2)),
+     r"depthwise_conv2d: dilation \(1, 2\) together with strides \(2, 2\) > 1 is not supported "
+     r"\(input \(1, 9, 9, 3\), kernel \(3, 3, 3, 2\)\)"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 2), ag.ones(3)),
+     r"depthwise_conv2d: bias must have shape \(6,\), got \(3,\)"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 2), padding="full"),
+     r"depthwise_conv2d: padding must be one of"),
+    (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3)),
+     r"depthwise_conv2d: kernel must have rank 4, got shape \(3, 3, 3\)"),
 ])
 def test_bad_input_raises_a_named_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# -- depthwise_conv2d -----------------------------------------------------------------------------
+def ref_depthwise(x, w, b=None, stride=1, padding="valid", dilation=1):
+    """Each channel c through its own filters w[:, :, c] with the direct loops of ``ref_conv2d``;
+    output channel c*M + m is filter m of channel c (TensorFlow's order)."""
+    pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
+    y = np.concatenate([ref_conv2d(x[..., c:c + 1], w[:, :, c:c + 1], None, pair(stride), padding,
+                                   pair(dilation)) for c in range(x.shape[-1])], axis=-1)
+    return y if b is None else y + b
+
+
+# (H, W, C, M, kh, kw, stride, padding, dilation): the conv2d geometries, Cout read as multiplier M
+DEPTHWISE_CASES = CASES_2D + [(9, 8, 3, 1, 3, 2, 1, "valid", (2, 1)),
+                              (4, 4, 2, 1, 4, 4, 1, "valid", 1), (5, 5, 4, 1, 3, 3, 1, "same", 1)]
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES)
+def test_depthwise_conv2d_matches_direct_loops(case):
+    h, wd, c, m, kh, kw, stride, padding, dil = case
+    x = rng.standard_normal((2, h, wd, c))
+    w = rng.standard_normal((kh, kw, c, m))
+    b = rng.standard_normal(c * m)
+    got = ag.nn.depthwise_conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), stride=stride,
+                                 padding=padding, dilation=dil)
+    np.testing.assert_allclose(got.numpy(), ref_depthwise(x, w, b, stride, padding, dil),
+                               atol=1e-10)
+
+
+def test_depthwise_conv2d_output_channel_is_c_times_m_plus_m():
+    x = rng.standard_normal((1, 2, 3, 3))
+    w = rng.standard_normal((1, 1, 3, 2))
+    y = ag.nn.depthwise_conv2d(ag.tensor(x), ag.tensor(w)).numpy()
+    for c in range(3):
+        for m in range(2):
+            np.testing.assert_allclose(y[..., c * 2 + m], x[..., c] * w[0, 0, c, m], atol=1e-12)
+
+
+def test_depthwise_conv2d_float32_stays_float32_and_equals_grouped_conv2d():
+    x, w = ag.randn(2, 6, 6, 3), ag.randn(3, 3, 3, 2)
+    y = ag.nn.depthwise_conv2d(x, w, padding="same", stride=2)
+    assert y.dtype == np.float32 and y.shape == (2, 3, 3, 6)
+    # one conv2d per channel gives the same numbers
+    per_channel = [ag.nn.conv2d(x[..., c:c + 1], w[:, :, c:c + 1], padding="same", stride=2)
+                   for c in range(3)]
+    np.testing.assert_allclose(y.numpy(), ag.concatenate(per_channel, axis=-1).numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", [DEPTHWISE_CASES[i] for i in (2, 4, 6, 7, 9)])
+def test_depthwise_conv2d_gradients(case):
+    h, wd, c, m, kh, kw, stride, padding, dil = case
+    x, w, b = ag.randn(1, h, wd, c), ag.randn(kh, kw, c, m), ag.randn(c * m)
+    f = lambda x, w, b: ag.nn.depthwise_conv2d(x, w, b, stride=stride,  # noqa: E731
+                                               padding=padding, dilation=dil)
+    assert gradcheck(f, x, w, b)
+    assert gradcheck(f, x, w, b, mode="full")
+
+
+@pytest.mark.parametrize("stride,padding,dilation,m", [(1, "same", 1, 2), (2, "same", 1, 1),
+                                                       (2, "valid", 1, 3), (1, "same", 2, 2)])
+def test_depthwise_conv2d_gradient_of_gradient(stride, padding, dilation, m):
+    x, w, b = ag.randn(1, 5, 5, 2), ag.randn(3, 3, 2, m), ag.randn(2 * m)
+    assert gradgradcheck(lambda x, w, b: ag.nn.depthwise_conv2d(
+        x, w, b, stride=stride, padding=padding, dilation=dilation), x, w, b)
+
+
+def test_depthwise_conv2d_backward_matches_direct_formula():
+    """dL/dw[a, b, c, m] of sum(y * g) is sum over batch and positions of the tap times g."""
+    x = rng.standard_normal((2, 5, 6, 3))
+    g = rng.standard_normal((2, 5, 6, 6))
+    w = ag.tensor(rng.standard_normal((3, 3, 3, 2)), requires_grad=True)
+    (ag.nn.depthwise_conv2d(ag.tensor(x), w, padding="same") * ag.tensor(g)).sum().backward()
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    g5 = g.reshape(2, 5, 6, 3, 2)
+    expected = np.zeros((3, 3, 3, 2))
+    for a in range(3):
+        for e in range(3):
+            expected[a, e] = np.einsum("nhwc,nhwcm->cm", xp[:, a:a + 5, e:e + 6], g5)
+    np.testing.assert_allclose(w.grad.numpy(), expected, atol=1e-10)
+
+
+@st.composite
+def depthwise_cases(draw):
+    """x (1, H, W, C), w (kh, kw, C, M), b (C*M,) and a geometry whose window fits."""
+    (h, wd), k, s, d, padding = draw(geometries())
+    if any((kk - 1) * dd + 1 > n for kk, dd, n in zip(k, d, (h, wd))):
+        padding = "same"
+    c, m = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    arrays = (draw(Domain().points((1, h, wd, c))), draw(Domain().points(k + (c, m))),
+              draw(Domain().points((c * m,))))
+    return Case(arrays, {"stride": s, "padding": padding, "dilation": d})
+
+
+DEPTHWISE_SPEC = OpSpec("depthwise_conv2d", ag.nn.depthwise_conv2d, ref_depthwise,
+                        depthwise_cases())
+# forward vs the loops, gradient, gradient of gradient, JVP and .backward() shapes/dtypes
+test_depthwise_conv2d_properties = property_test(DEPTHWISE_SPEC)
+
+
+@given(geometries(), st.integers(1, 3))
+def test_depthwise_conv2d_output_shape_rule(geom, m):
+    (h, wd), k, s, d, padding = geom
+    x, w = ag.ones(2, h, wd, 3), ag.ones(*k, 3, m)
+    span = [(kk - 1) * dd + 1 for kk, dd in zip(k, d)]
+    if padding == "valid" and (h < span[0] or wd < span[1]):
+        with pytest.raises(ValueError, match="depthwise_conv2d.*larger than the padded input"):
+            ag.nn.depthwise_conv2d(x, w, stride=s, padding=padding, dilation=d)
+        return
+    if padding == "same":  # TensorFlow: ceil(n / s)
+        expected = (-(-h // s[0]), -(-wd // s[1]))
+    else:
+        expected = ((h - span[0]) // s[0] + 1, (wd - span[1]) // s[1] + 1)
+    y = ag.nn.depthwise_conv2d(x, w, stride=s, padding=padding, dilation=d)
+    assert y.shape == (2,) + expected + (3 * m,)
