@@ -10,7 +10,7 @@ from .math import (add, subtract, sub, multiply, mul, divide, div, true_divide, 
                    minimum, equal, not_equal, less, less_equal, greater, greater_equal, logical_and,
                    logical_or, logical_not, negative, neg, exp, expm1, log, log1p, log2, log10, sqrt,
                    sin, cos, tan, tanh, sigmoid, relu, abs, absolute, sign, erf, isnan, isfinite,
-                   floor, round, square, reciprocal, clip, where, cast, to_device)
+                   floor, round, square, reciprocal, clip, where, cast, to_device, lerp, addcdiv)
 from .reductions import (sum, mean, max, min, amax, amin, prod, var, std, logsumexp, cumsum, argmax,
                          argmin, any, all)
 from .shape import (reshape, transpose, permute_dims, swapaxes, moveaxis, expand_dims, squeeze,

@@ -1,4 +1,5 @@
-"""Elementwise primitives: unary and binary math, comparisons, where, clip, cast.
+"""Elementwise primitives: unary and binary math, the fused updates lerp and addcdiv, comparisons,
+where, clip, cast.
 
 Subgradient policy at kinks (one table, tested so that equivalent formulations agree):
 
@@ -100,6 +101,55 @@ minimum = primitive(
           lambda g, out, a, b: _split_tie(g, b, a, b < a)],
     jvps=[lambda t, out, a, b: _split_tie(t, a, b, a < b),
           lambda t, out, a, b: _split_tie(t, b, a, b < a)])
+
+# -- fused update arithmetic (optimizers): one primitive, one result buffer ------------------
+def _fits(xp, out, other):
+    """Whether ``out op= other`` keeps out's shape and dtype (so the result can reuse out)."""
+    if type(out) is not xp.ndarray:  # a numpy scalar from 0-d operands
+        return False
+    shape = getattr(other, "shape", None)
+    if shape is None:  # Python scalars are weak: never promote
+        return True
+    if shape != out.shape and (len(shape) > out.ndim or any(
+            s not in (1, o) for s, o in zip(shape[::-1], out.shape[::-1]))):
+        return False
+    return xp.result_type(out, other) == out.dtype
+
+
+def _scale_shift(xp, out, scale, shift):
+    """out * scale + shift, in out's buffer where broadcasting and dtypes allow."""
+    out = xp.multiply(out, scale, out=out) if _fits(xp, out, scale) else out * scale
+    return xp.add(out, shift, out=out) if _fits(xp, out, shift) else out + shift
+
+
+def _lerp_fwd(xp, a, b, w):
+    return _scale_shift(xp, xp.subtract(b, a), w, a)
+
+
+lerp = primitive(
+    "lerp", _lerp_fwd,
+    vjps=[lambda g, out, a, b, w: g * (1 - w), lambda g, out, a, b, w: g * w,
+          lambda g, out, a, b, w: g * (b - a)],
+    jvps=[lambda t, out, a, b, w: t * (1 - w), lambda t, out, a, b, w: t * w,
+          lambda t, out, a, b, w: t * (b - a)],
+    doc="a + w (b - a).")
+
+
+def _addcdiv_fwd(xp, x, a, b, v):
+    return _scale_shift(xp, xp.divide(a, b), v, x)
+
+
+addcdiv = primitive(
+    "addcdiv", _addcdiv_fwd,
+    vjps=[lambda g, out, x, a, b, v: g,
+          lambda g, out, x, a, b, v: _safe(g, g * v / b),
+          lambda g, out, x, a, b, v: _safe(g, -g * v * (a / b) / b),
+          lambda g, out, x, a, b, v: _safe(g, g * (a / b))],
+    jvps=[lambda t, out, x, a, b, v: t,
+          lambda t, out, x, a, b, v: t * v / b,
+          lambda t, out, x, a, b, v: -t * v * (a / b) / b,
+          lambda t, out, x, a, b, v: t * (a / b)],
+    doc="x + v a / b (a zero cotangent stays zero at b = 0, as for div).")
 
 # -- unary math ------------------------------------------------------------------------------
 neg = primitive("neg", lambda xp, x: -x,

@@ -75,6 +75,9 @@ _prim("div", ag.div, np.divide, elementwise(_ANY, _NONZERO))
 _prim("pow", ag.pow, np.power, elementwise(_POS, Domain(-2.0, 2.0)))
 _prim("maximum", ag.maximum, np.maximum, elementwise(_ANY, _ANY, prepare=S.interleave))
 _prim("minimum", ag.minimum, np.minimum, elementwise(_ANY, _ANY, prepare=S.interleave))
+_prim("lerp", ag.lerp, lambda a, b, w: a + w * (b - a), elementwise(_ANY, _ANY, _ANY))
+_prim("addcdiv", ag.addcdiv, lambda x, a, b, v: x + v * a / b,
+      elementwise(_ANY, _ANY, _NONZERO, _ANY))
 
 # elementwise unary
 for _name, _fn, _ref, _dom in [
@@ -182,7 +185,7 @@ def _int_axis(shape):
 
 
 _ND = S.shapes(min_dims=1)
-_add("softmax", ag.softmax, _softmax_ref, arrays_with(_int_axis, shapes=_ND))
+_prim("softmax", ag.softmax, _softmax_ref, arrays_with(_int_axis, shapes=_ND))
 _add("log_softmax", ag.log_softmax, lambda x, axis=-1: np.log(_softmax_ref(x, axis)),
      arrays_with(_int_axis, shapes=_ND))
 

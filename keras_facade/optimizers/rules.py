@@ -6,8 +6,8 @@ current step (Python floats, or tensors when the step is recorded for differenti
 ``learning_rate`` and ``step`` (1-based), plus the optimizer's own. Nothing is mutated, so a rule can
 be applied without recording (training) or recorded (differentiating through training steps).
 
-The formulas are Keras 3's, operation for operation (e.g. ``m + (g - m)(1 - beta_1)`` rather than the
-algebraically equal ``beta_1 m + (1 - beta_1) g``), so results agree with Keras to rounding.
+The formulas are Keras 3's (moving averages in its form ``m + (g - m)(1 - beta_1)``, one fused
+``lerp``; the step ``p - lr m / d`` as one ``addcdiv``), so results agree with Keras to rounding.
 """
 import autograd_core as ag
 
@@ -27,18 +27,18 @@ def rmsprop(param, grad, slots, hyper):
     """RMSprop with epsilon inside the square root (Keras 3; outside when ``hyper['epsilon_inside']``
     is False, as Keras 2); optional centering and momentum."""
     lr, rho, eps = hyper["learning_rate"], hyper["rho"], hyper["epsilon"]
-    new = {"velocity": slots["velocity"] * rho + ag.square(grad) * (1 - rho)}
+    new = {"velocity": _moving_average(slots["velocity"], ag.square(grad), rho)}
     if "average_gradient" in slots:
-        avg = slots["average_gradient"] * rho + grad * (1 - rho)
+        avg = _moving_average(slots["average_gradient"], grad, rho)
         new["average_gradient"] = avg
         second_moment = new["velocity"] - ag.square(avg)
     else:
         second_moment = new["velocity"]
-    increment = lr * grad / _root(second_moment, eps, hyper)
+    root = _root(second_moment, eps, hyper)
     if "momentum" in slots:
-        new["momentum"] = slots["momentum"] * hyper["momentum"] + increment
+        new["momentum"] = slots["momentum"] * hyper["momentum"] + lr * grad / root
         return param - new["momentum"], new
-    return param - increment, new
+    return ag.addcdiv(param, grad, root, -lr), new
 
 
 def adam(param, grad, slots, hyper):
@@ -46,12 +46,17 @@ def adam(param, grad, slots, hyper):
     a ``velocity_hat`` slot is present. (AdamW uses the same rule; its decay is applied before.)"""
     lr, b1, b2, t = hyper["learning_rate"], hyper["beta_1"], hyper["beta_2"], hyper["step"]
     alpha = lr * ((1 - b2 ** t) ** 0.5 / (1 - b1 ** t))
-    m = slots["momentum"] + (grad - slots["momentum"]) * (1 - b1)
-    v = slots["velocity"] + (ag.square(grad) - slots["velocity"]) * (1 - b2)
+    m = _moving_average(slots["momentum"], grad, b1)
+    v = _moving_average(slots["velocity"], ag.square(grad), b2)
     new = {"momentum": m, "velocity": v}
     if "velocity_hat" in slots:
         v = new["velocity_hat"] = ag.maximum(slots["velocity_hat"], v)
-    return param - m * alpha / (ag.sqrt(v) + hyper["epsilon"]), new
+    return ag.addcdiv(param, m, ag.sqrt(v) + hyper["epsilon"], -alpha), new
+
+
+def _moving_average(average, value, decay):
+    """average + (value - average)(1 - decay), Keras' form of decay*average + (1 - decay)*value."""
+    return ag.lerp(average, value, 1 - decay)
 
 
 def _root(value, eps, hyper):
@@ -72,9 +77,9 @@ def adadelta(param, grad, slots, hyper):
     """Adadelta: delta = -g*sqrt(d + eps)/sqrt(a + eps) with running averages a (of g^2) and d (of
     delta^2); p += lr*delta."""
     rho, eps = hyper["rho"], hyper["epsilon"]
-    acc_grad = slots["accumulated_grad"] * rho + ag.square(grad) * (1 - rho)
+    acc_grad = _moving_average(slots["accumulated_grad"], ag.square(grad), rho)
     delta = -(ag.sqrt(slots["accumulated_delta_var"] + eps) * grad) / ag.sqrt(acc_grad + eps)
-    acc_delta = slots["accumulated_delta_var"] * rho + ag.square(delta) * (1 - rho)
+    acc_delta = _moving_average(slots["accumulated_delta_var"], ag.square(delta), rho)
     return (param + hyper["learning_rate"] * delta,
             {"accumulated_grad": acc_grad, "accumulated_delta_var": acc_delta})
 
@@ -82,7 +87,7 @@ def adadelta(param, grad, slots, hyper):
 def adamax(param, grad, slots, hyper):
     """Adamax: u = max(b2*u, |g|); p -= lr*m / ((1 - b1^t)(u + eps))."""
     lr, b1, t = hyper["learning_rate"], hyper["beta_1"], hyper["step"]
-    m = slots["momentum"] + (grad - slots["momentum"]) * (1 - b1)
+    m = _moving_average(slots["momentum"], grad, b1)
     u = ag.maximum(slots["norm"] * hyper["beta_2"], ag.abs(grad))
     return param - lr * m / ((1 - b1 ** t) * (u + hyper["epsilon"])), {"momentum": m, "norm": u}
 
@@ -99,8 +104,8 @@ def nadam(param, grad, slots, hyper):
     u_t = nadam_momentum_factor(b1, t)
     u_next = nadam_momentum_factor(b1, t + 1)
     u_product = hyper["u_product"]
-    m = slots["momentum"] + (grad - slots["momentum"]) * (1 - b1)
-    v = slots["velocity"] + (ag.square(grad) - slots["velocity"]) * (1 - b2)
+    m = _moving_average(slots["momentum"], grad, b1)
+    v = _moving_average(slots["velocity"], ag.square(grad), b2)
     m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * grad / (1 - u_product)
     v_hat = v / (1 - b2 ** t)
     return param - m_hat * lr / (ag.sqrt(v_hat) + hyper["epsilon"]), {"momentum": m, "velocity": v}
