@@ -4,6 +4,8 @@ one matmul of the state with the whole recurrent kernel and a handful of element
 
 Gate orders follow Keras: LSTM (i, f, c, o), GRU (z, r, h).
 """
+import weakref
+
 from ..autodiff.graph import primitive
 from ..autodiff.mode import is_grad_enabled
 from ..ops import (concatenate, matmul, stack, swapaxes, zeros_like, sigmoid as _sigmoid,
@@ -54,24 +56,28 @@ def gru_step(zx_t, h, recurrent_kernel, recurrent_bias=None, reset_after=True, a
 
 # -- a fused LSTM over a whole sequence ---------------------------------------------------------
 # The fused primitive works gate-major, so that every gate and state of a step is one contiguous
-# (B, u) block: its output is (T, 8, B, u), per step the blocks
-#   h | c | f | o(1 - tanh(c)^2) | g i(1-i) | c_prev f(1-f) | i (1-g^2) | tanh(c) o(1-o)
-# the states the caller sees, then the residuals the first-order backward reads instead of
-# recomputing them: dc = gc + dh [3] + dc_next, dz = [dc, dc, dc, dh] [4:8], dc_prev = dc [2].
+# (B, u) block. Its output is (T, 2, B, u): per step h and c. When a gradient may be asked for, the
+# forward also keeps, per step, the residuals the first-order backward reads instead of
+# recomputing them, (T, 6, B, u):
+#   f | o(1 - tanh(c)^2) | g i(1-i) | c_prev f(1-f) | i (1-g^2) | tanh(c) o(1-o)
+# so that dc = gc + dh [1] + dc_next, dz = [dc, dc, dc, dh] [2:6], dc_prev = dc [0]. They are held
+# beside the output array (dropped with it), not in it, so the output's cotangent stays small.
+_RESIDUALS = {}
 
 
-def _lstm_fwd(xp, zx, h0, c0, u_kernel):
-    """The forward loop; each step works on a few small contiguous blocks that stay in cache."""
+def _lstm_run(xp, zx, h0, c0, u_kernel, keep):
+    """The forward loop, each step on a few small contiguous blocks that stay in cache; returns
+    (out, residuals or None)."""
     b, t_len, g4 = zx.shape
     u = g4 // 4
     zx = xp.ascontiguousarray(zx.reshape(b, t_len, 4, u).transpose(1, 2, 0, 3))  # (T, 4, B, u)
     kernels = xp.ascontiguousarray(u_kernel.reshape(u, 4, u).transpose(1, 0, 2))  # (4, u, u)
-    out = xp.empty((t_len, 8, b, u), dtype=zx.dtype)
+    out = xp.empty((t_len, 2, b, u), dtype=zx.dtype)
+    res = xp.empty((t_len, 6, b, u), dtype=zx.dtype) if keep else None
     z = xp.empty((4, b, u), dtype=zx.dtype)
     g, tc, tmp = (xp.empty((b, u), dtype=zx.dtype) for _ in range(3))
     h, c = h0, c0
     for t in range(t_len):
-        o_t = out[t]
         xp.matmul(h, kernels, out=z)
         z += zx[t]
         xp.tanh(z[2], out=g)
@@ -80,13 +86,16 @@ def _lstm_fwd(xp, zx, h0, c0, u_kernel):
         z *= 0.5
         z += 0.5
         i, f, o = z[0], z[1], z[3]
-        c_prev, c = c, o_t[1]
+        c_prev, c = c, out[t, 1]
         xp.multiply(f, c_prev, out=c)
         c += xp.multiply(i, g, out=tmp)
         xp.tanh(c, out=tc)
-        h = xp.multiply(o, tc, out=o_t[0])
-        o_t[2] = f
-        d = o_t[4:]  # sigmoid' = s(1 - s) for the i, f, o blocks
+        h = xp.multiply(o, tc, out=out[t, 0])
+        if not keep:
+            continue
+        r = res[t]
+        r[0] = f
+        d = r[2:]  # sigmoid' = s(1 - s) for the i, f, o blocks
         xp.subtract(1, z, out=d)
         d *= z
         d[0] *= g
@@ -97,33 +106,41 @@ def _lstm_fwd(xp, zx, h0, c0, u_kernel):
         d[2] *= i
         xp.multiply(tc, tc, out=tmp)
         xp.subtract(1, tmp, out=tmp)
-        xp.multiply(o, tmp, out=o_t[3])
+        xp.multiply(o, tmp, out=r[1])
+    return out, res
+
+
+def _lstm_fwd(xp, zx, h0, c0, u_kernel, keep=True):
+    out, res = _lstm_run(xp, zx, h0, c0, u_kernel, keep)
+    if keep:
+        _RESIDUALS[id(out)] = res
+        weakref.finalize(out, _RESIDUALS.pop, id(out), None)
     return out
 
 
-def _lstm_backprop_arrays(xp, g, out, h0, c0, u_kernel):
+def _lstm_backprop_arrays(xp, g, res, h0, hs, u_kernel):
     """First-order BPTT from the forward's residuals: a few small in-cache ops and one (B, 4u) x
     (4u, u) product per step, then one GEMM for the kernel gradient."""
-    t_len, _, b, u = out.shape
-    dzx = xp.empty((t_len, b, 4 * u), dtype=out.dtype)
+    t_len, _, b, u = res.shape
+    dzx = xp.empty((t_len, b, 4 * u), dtype=res.dtype)
     kernel_t = xp.ascontiguousarray(u_kernel.T)
-    dh_next, dc_next = xp.zeros((b, u), dtype=out.dtype), xp.zeros((b, u), dtype=out.dtype)
+    dh_next, dc_next = xp.zeros((b, u), dtype=res.dtype), xp.zeros((b, u), dtype=res.dtype)
     dh, dc = xp.empty_like(dh_next), xp.empty_like(dc_next)
     for t in range(t_len - 1, -1, -1):
-        o_t, g_t, dz = out[t], g[t], dzx[t]
+        r, g_t, dz = res[t], g[t], dzx[t]
         xp.add(g_t[0], dh_next, out=dh)
-        xp.multiply(dh, o_t[3], out=dc)
+        xp.multiply(dh, r[1], out=dc)
         dc += g_t[1]
         dc += dc_next
         dz_gates = dz.reshape(b, 4, u).transpose(1, 0, 2)
-        xp.multiply(o_t[4:7], dc, out=dz_gates[:3])
-        xp.multiply(o_t[7], dh, out=dz_gates[3])
-        xp.multiply(dc, o_t[2], out=dc_next)
+        xp.multiply(r[2:5], dc, out=dz_gates[:3])
+        xp.multiply(r[5], dh, out=dz_gates[3])
+        xp.multiply(dc, r[0], out=dc_next)
         xp.matmul(dz, kernel_t, out=dh_next)
-    h_prev = xp.empty((t_len, b, u), dtype=out.dtype)
+    h_prev = xp.empty((t_len, b, u), dtype=res.dtype)
     if t_len:
         h_prev[0] = h0
-        h_prev[1:] = out[:-1, 0]
+        h_prev[1:] = hs[:-1]
     d_kernel = h_prev.reshape(t_len * b, u).T @ dzx.reshape(t_len * b, 4 * u)
     return dzx.transpose(1, 0, 2), dh_next, dc_next, d_kernel
 
@@ -160,17 +177,21 @@ def _lstm_backprop(g, out, zx, h0, c0, u_kernel):
     return dzx, dh_next, dc_next, d_kernel
 
 
-def _lstm_vjp(g, out, zx, h0, c0, u_kernel):
+def _lstm_vjp(g, out, zx, h0, c0, u_kernel, keep=True):
     if is_grad_enabled():  # recording the backward: use tensors so it can be differentiated
         return _lstm_backprop(g, out, zx, h0, c0, u_kernel)
     dev = zx.device
-    grads = _lstm_backprop_arrays(dev.xp, *(a.data for a in (g, out, h0, c0, u_kernel)))
+    zx_a, h0_a, c0_a, kernel = (a.data for a in (zx, h0, c0, u_kernel))
+    res = _RESIDUALS.get(id(out.data))
+    if res is None:  # run without residuals (no gradient was expected then): recompute them
+        res = _lstm_run(dev.xp, zx_a, h0_a, c0_a, kernel, True)[1]
+    grads = _lstm_backprop_arrays(dev.xp, g.data, res, h0_a, out.data[:, 0], kernel)
     return tuple(Tensor._make(a, dev) for a in grads)
 
 
 _lstm_sequence = primitive("lstm_sequence", _lstm_fwd, vjp=_lstm_vjp,
-                           doc="A whole LSTM sequence: (T, 8, B, u), per step the hidden and cell "
-                               "states, then the residuals of the backward.")
+                           doc="A whole LSTM sequence: (T, 2, B, u), per step the hidden and cell "
+                               "states (keep: also hold the residuals of the backward).")
 
 
 def lstm_sequence(zx, h0, c0, recurrent_kernel, activation=_tanh, recurrent_activation=_sigmoid):
@@ -187,7 +208,9 @@ def lstm_sequence(zx, h0, c0, recurrent_kernel, activation=_tanh, recurrent_acti
                          f"({u}, {4 * u}), got zx {tuple(zx.shape)} and kernel "
                          f"{tuple(recurrent_kernel.shape)}")
     if activation is _tanh and recurrent_activation is _sigmoid:
-        out = _lstm_sequence(zx, as_tensor(h0), as_tensor(c0), as_tensor(recurrent_kernel))
+        h0, c0, kernel = as_tensor(h0), as_tensor(c0), as_tensor(recurrent_kernel)
+        keep = is_grad_enabled() and any(t.requires_grad for t in (zx, h0, c0, kernel))
+        out = _lstm_sequence(zx, h0, c0, kernel, keep=keep)
         return swapaxes(out[:, 0], 0, 1), swapaxes(out[:, 1], 0, 1)
     hs, cs = [], []
     h, c = h0, c0

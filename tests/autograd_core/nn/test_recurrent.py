@@ -116,3 +116,38 @@ def test_lstm_sequence_custom_activation_falls_back_to_steps():
 def test_lstm_sequence_bad_shapes():
     with pytest.raises(ValueError, match=r"lstm_sequence: expected zx \(batch, time, 16\)"):
         ag.nn.lstm_sequence(ag.zeros(2, 3, 12), ag.zeros(2, 4), ag.zeros(2, 4), ag.zeros(4, 16))
+
+
+def _lstm_grads(zx, h0, c0, k):
+    tensors = [ag.tensor(a, requires_grad=True) for a in (zx, h0, c0, k)]
+    hs, cs = ag.nn.lstm_sequence(*tensors)
+    ((hs * hs).sum() + cs[:, -1].sum()).backward()
+    return [t.grad.numpy() for t in tensors]
+
+
+def test_lstm_sequence_residuals_are_kept_only_for_gradients_and_dropped_with_the_output():
+    import gc
+    from autograd_core.nn import recurrent
+    zx, h0, c0, k = arrays((B, 3, 4 * U), (B, U), (B, U), (U, 4 * U))
+    gc.collect()
+    before = len(recurrent._RESIDUALS)
+    with ag.no_grad():
+        ag.nn.lstm_sequence(*map(ag.tensor, (zx, h0, c0, k)))
+    ag.nn.lstm_sequence(*map(ag.tensor, (zx, h0, c0, k)))  # nothing requires grad
+    assert len(recurrent._RESIDUALS) == before
+    for _ in range(3):
+        _lstm_grads(zx, h0, c0, k)
+    gc.collect()
+    assert len(recurrent._RESIDUALS) == before
+
+
+def test_lstm_sequence_backward_recomputes_missing_residuals():
+    from autograd_core.nn import recurrent
+    zx, h0, c0, k = arrays((B, 4, 4 * U), (B, U), (B, U), (U, 4 * U))
+    expected = _lstm_grads(zx, h0, c0, k)
+    tensors = [ag.tensor(a, requires_grad=True) for a in (zx, h0, c0, k)]
+    hs, cs = ag.nn.lstm_sequence(*tensors)
+    recurrent._RESIDUALS.clear()
+    ((hs * hs).sum() + cs[:, -1].sum()).backward()
+    for t, e in zip(tensors, expected):
+        np.testing.assert_allclose(t.grad.numpy(), e, rtol=1e-12)
