@@ -13,7 +13,6 @@ Set ``AUTOGRAD_CORE_KEEP_FREED_MEMORY=0`` before importing to keep the C library
 libraries (musl, macOS, Windows) are left alone.
 """
 import ctypes
-import ctypes.util
 import os
 import sys
 

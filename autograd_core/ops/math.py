@@ -33,7 +33,6 @@ logical_and = _binary(P.logical_and)
 logical_or = _binary(P.logical_or)
 
 
-
 def _operand(t, x):
     """``x`` as an operand next to tensor ``t`` (a Python scalar stays a weak scalar)."""
     return coerce(t, x)[1]
@@ -43,9 +42,7 @@ def lerp(start, end, weight):
     """start + weight * (end - start), elementwise with broadcasting (``torch.lerp``); one result
     buffer, so an update like ``m = lerp(m, g, 1 - beta)`` makes no temporaries."""
     start, end = pair(start, end)
-    start, end = (start, as_tensor(end, start._device)) if isinstance(start, Tensor) else \
-        (as_tensor(start, end._device), end)
-    return P.lerp(start, end, _operand(start, weight))
+    return P.lerp(start, end, _operand(start if isinstance(start, Tensor) else end, weight))
 
 
 def addcdiv(x, a, b, value=1.0):
@@ -53,6 +50,7 @@ def addcdiv(x, a, b, value=1.0):
     x = as_tensor(x)
     a = a if isinstance(a, Tensor) else as_tensor(a, x._device).astype(x.dtype)
     return P.addcdiv(x, a, *(_operand(x, v) for v in (b, value)))
+
 
 def _unary(prim):
     def op(x):

@@ -11,7 +11,63 @@ def _axes(axis):
     return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
 
 
-class BatchNormalization(Layer):
+class _Normalization(Layer):
+    """What both normalizations share: ``axis``, ``epsilon`` and the optional per-feature scale
+    (gamma) and offset (beta) with their initializers, regularizers and constraints."""
+
+    def _set_affine_args(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def _build_affine(self, input_shape):
+        """Resolve the feature axes, create gamma and beta; returns the per-feature shape."""
+        rank = len(input_shape)
+        self._feature_axes = tuple(sorted(a % rank for a in _axes(self.axis)))
+        shape = tuple(input_shape[a] for a in self._feature_axes)
+        if any(d is None for d in shape):
+            raise ValueError(f"Layer \"{self.name}\": axis {self.axis} of the input should have a "
+                             f"defined dimension, got input shape {input_shape}")
+        self.gamma = self.add_weight("gamma", shape, initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight("beta", shape, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
+        return shape
+
+    def _broadcast(self, t, rank):
+        """A per-feature tensor shaped to broadcast against the input."""
+        axes = self._feature_axes
+        if t is None or axes == tuple(range(rank - len(axes), rank)):
+            return t
+        shape = [1] * rank
+        for i, a in enumerate(axes):
+            shape[a] = t.shape[i]
+        return ag.reshape(t, tuple(shape))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def _affine_config(self):
+        s = initializers.serialize
+        return dict(axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,
+                    beta_initializer=s(self.beta_initializer),
+                    gamma_initializer=s(self.gamma_initializer),
+                    beta_regularizer=regularizers.serialize(self.beta_regularizer),
+                    gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
+                    beta_constraint=constraints.serialize(self.beta_constraint),
+                    gamma_constraint=constraints.serialize(self.gamma_constraint))
+
+
+class BatchNormalization(_Normalization):
     """Normalize with the batch statistics while training (and update the moving ones:
     ``moving = moving·momentum + batch·(1 - momentum)``), with the moving statistics otherwise.
 
@@ -27,33 +83,17 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
-        self.momentum, self.epsilon = float(momentum), float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._set_affine_args(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                              beta_regularizer, gamma_regularizer, beta_constraint,
+                              gamma_constraint)
+        self.momentum = float(momentum)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.supports_masking = True
 
     def build(self, input_shape):
-        rank = len(input_shape)
-        self._feature_axes = tuple(sorted(a % rank for a in _axes(self.axis)))
-        shape = tuple(input_shape[a] for a in self._feature_axes)
-        if any(d is None for d in shape):
-            raise ValueError(f"Layer \"{self.name}\": axis {self.axis} of the input should have a "
-                             f"defined dimension, got input shape {input_shape}")
-        self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._feature_axes})
-        self.gamma = self.add_weight("gamma", shape, initializer=self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
-        self.beta = self.add_weight("beta", shape, initializer=self.beta_initializer,
-                                    regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+        shape = self._build_affine(input_shape)
+        self.input_spec = InputSpec(ndim=len(input_shape),
+                                    axes={a: input_shape[a] for a in self._feature_axes})
         self.moving_mean = self.add_weight("moving_mean", shape,
                                            initializer=self.moving_mean_initializer,
                                            trainable=False)
@@ -61,15 +101,6 @@ class BatchNormalization(Layer):
                                                initializer=self.moving_variance_initializer,
                                                trainable=False)
         super().build(input_shape)
-
-    def _broadcast(self, t, rank):
-        """A per-feature tensor shaped to broadcast against the input."""
-        if t is None or self._feature_axes == (rank - 1,):
-            return t
-        shape = [1] * rank
-        for a in self._feature_axes:
-            shape[a] = t.shape[self._feature_axes.index(a)]
-        return ag.reshape(t, tuple(shape))
 
     def _uses_batch_statistics(self, training):
         if not training:
@@ -98,24 +129,17 @@ class BatchNormalization(Layer):
             self.moving_mean.assign(self.moving_mean * m + mean.detach() * (1.0 - m))
             self.moving_variance.assign(self.moving_variance * m + var.detach() * (1.0 - m))
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         s = initializers.serialize
-        return dict(super().get_config(), axis=self.axis, momentum=self.momentum,
-                    epsilon=self.epsilon, center=self.center, scale=self.scale,
-                    beta_initializer=s(self.beta_initializer),
-                    gamma_initializer=s(self.gamma_initializer),
-                    moving_mean_initializer=s(self.moving_mean_initializer),
-                    moving_variance_initializer=s(self.moving_variance_initializer),
-                    beta_regularizer=regularizers.serialize(self.beta_regularizer),
-                    gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
-                    beta_constraint=constraints.serialize(self.beta_constraint),
-                    gamma_constraint=constraints.serialize(self.gamma_constraint))
+        cfg = dict(self._affine_config(), momentum=self.momentum,
+                   moving_mean_initializer=s(self.moving_mean_initializer),
+                   moving_variance_initializer=s(self.moving_variance_initializer))
+        first = ("axis", "momentum", "epsilon", "center", "scale", "beta_initializer",
+                 "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer")
+        return dict(super().get_config(), **{k: cfg.pop(k) for k in first}, **cfg)  # Keras' order
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(_Normalization):
     """Normalize each sample over ``axis`` (per-sample mean and variance), then scale and shift."""
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -124,54 +148,19 @@ class LayerNormalization(Layer):
         super().__init__(**kwargs)
         if rms_scaling:
             raise ValueError("LayerNormalization: rms_scaling=True is not supported")
-        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
-        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.supports_masking = True
+        self._set_affine_args(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                              beta_regularizer, gamma_regularizer, beta_constraint,
+                              gamma_constraint)
 
     def build(self, input_shape):
-        rank = len(input_shape)
-        self._norm_axes = tuple(sorted(a % rank for a in _axes(self.axis)))
-        shape = tuple(input_shape[a] for a in self._norm_axes)
-        if any(d is None for d in shape):
-            raise ValueError(f"Layer \"{self.name}\": axis {self.axis} of the input should have a "
-                             f"defined dimension, got input shape {input_shape}")
-        self.gamma = self.add_weight("gamma", shape, initializer=self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
-        self.beta = self.add_weight("beta", shape, initializer=self.beta_initializer,
-                                    regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+        self._build_affine(input_shape)
         super().build(input_shape)
-
-    def _broadcast(self, t, rank):
-        if t is None or self._norm_axes == tuple(range(rank - len(self._norm_axes), rank)):
-            return t
-        shape = [1] * rank
-        for i, a in enumerate(self._norm_axes):
-            shape[a] = t.shape[i]
-        return ag.reshape(t, tuple(shape))
 
     def call(self, inputs):
         rank = inputs.ndim
         return ag.nn.layer_norm(inputs, self._broadcast(self.gamma, rank),
-                                self._broadcast(self.beta, rank), axis=self._norm_axes,
+                                self._broadcast(self.beta, rank), axis=self._feature_axes,
                                 epsilon=self.epsilon)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        s = initializers.serialize
-        return dict(super().get_config(), axis=self.axis, epsilon=self.epsilon, center=self.center,
-                    scale=self.scale, beta_initializer=s(self.beta_initializer),
-                    gamma_initializer=s(self.gamma_initializer),
-                    beta_regularizer=regularizers.serialize(self.beta_regularizer),
-                    gamma_regularizer=regularizers.serialize(self.gamma_regularizer),
-                    beta_constraint=constraints.serialize(self.beta_constraint),
-                    gamma_constraint=constraints.serialize(self.gamma_constraint))
+        return dict(super().get_config(), **self._affine_config())
