@@ -133,9 +133,10 @@ def to_numpy(arr):
 
 def scatter_add(xp, target, index, values):
     """``target[index] += values`` with repeated indices accumulating (numpy and cupy)."""
-    if xp is np:
-        np.add.at(target, index, values)
-    else:  # pragma: no cover - needs a GPU
+    add_at = getattr(xp.add, "at", None)  # cupy has it from version 12
+    if add_at is not None:
+        add_at(target, index, values)
+    else:  # pragma: no cover - older cupy
         import cupyx
         cupyx.scatter_add(target, index, values)
     return target

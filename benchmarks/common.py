@@ -1,22 +1,28 @@
 """What both sides of a workload share: sizes, synthetic data, timing and memory measurement."""
+import os
 import resource
 import time
 
 import numpy as np
 
 SEED = 0
+DEVICE = os.environ.get("BENCH_DEVICE", "cpu")  # B1-B3e only; run.py --device sets it
 B2_GFLOP_PER_STEP = 40.76  # 3 x 424.5 MFLOP x 32 images (benchmarks.md)
 CNN_FILTERS = (32, 64, 128, 256)
 
 
-def median_ms(step, warmup, timed):
-    """Median wall time of ``step()`` in milliseconds after ``warmup`` untimed calls."""
+def median_ms(step, warmup, timed, sync=None):
+    """Median wall time of ``step()`` in milliseconds after ``warmup`` untimed calls; ``sync()``
+    (if given) waits for queued GPU work before each reading."""
+    sync = sync or (lambda: None)
     for _ in range(warmup):
         step()
+    sync()
     times = []
     for _ in range(timed):
         start = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - start)
     return 1000.0 * float(np.median(times))
 

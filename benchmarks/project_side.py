@@ -19,25 +19,27 @@ from benchmarks import common as C  # noqa: E402
 class Adam:
     def __init__(self, params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         self.params, self.lr, self.b1, self.b2, self.eps = params, lr, beta_1, beta_2, epsilon
-        self.m = [np.zeros_like(p.data) for p in params]
-        self.v = [np.zeros_like(p.data) for p in params]
-        self.tmp = [np.empty_like(p.data) for p in params]
+        self.xp = params[0].device.xp  # numpy, or cupy on a GPU
+        self.m = [self.xp.zeros_like(p.data) for p in params]
+        self.v = [self.xp.zeros_like(p.data) for p in params]
+        self.tmp = [self.xp.empty_like(p.data) for p in params]
         self.t = 0
 
     def step(self, grads):
         self.t += 1
+        xp = self.xp
         lr_t = self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
         for p, g, m, v, tmp in zip(self.params, grads, self.m, self.v, self.tmp):
             g = g.data
             m *= self.b1                                    # m = b1 m + (1 - b1) g
-            m += np.multiply(g, 1 - self.b1, out=tmp)
+            m += xp.multiply(g, 1 - self.b1, out=tmp)
             v *= self.b2                                    # v = b2 v + (1 - b2) g^2
-            np.multiply(g, g, out=tmp)
+            xp.multiply(g, g, out=tmp)
             tmp *= 1 - self.b2
             v += tmp
-            np.sqrt(v, out=tmp)                             # p -= lr_t m / (sqrt(v) + eps)
+            xp.sqrt(v, out=tmp)                             # p -= lr_t m / (sqrt(v) + eps)
             tmp += self.eps
-            np.divide(m, tmp, out=tmp)
+            xp.divide(m, tmp, out=tmp)
             tmp *= lr_t
             p.data -= tmp
 
@@ -45,18 +47,31 @@ class Adam:
 class RMSprop:
     def __init__(self, params, lr=1e-4, rho=0.9, epsilon=1e-7):
         self.params, self.lr, self.rho, self.eps = params, lr, rho, epsilon
-        self.a = [np.zeros_like(p.data) for p in params]
+        self.xp = params[0].device.xp
+        self.a = [self.xp.zeros_like(p.data) for p in params]
 
     def step(self, grads):
         for p, g, a in zip(self.params, grads, self.a):
             g = g.data
             a *= self.rho
             a += (1 - self.rho) * g * g
-            p.data -= self.lr * g / np.sqrt(a + self.eps)
+            p.data -= self.lr * g / self.xp.sqrt(a + self.eps)
 
 
 def _weights(arrays):
-    return [ag.tensor(a, requires_grad=True) for a in arrays]
+    return [ag.tensor(a, requires_grad=True, device=C.DEVICE) for a in arrays]
+
+
+def _tensor(a):
+    return ag.tensor(a, device=C.DEVICE)
+
+
+def _sync():
+    """Wait for the GPU's queued work (nothing to wait for on the CPU)."""
+    dev = ag.device(C.DEVICE)
+    if dev.kind == "cuda":
+        with dev.context():
+            dev.xp.cuda.Device().synchronize()
 
 
 def _dense_params(rng, sizes):
@@ -75,10 +90,14 @@ def _train(loss_fn, params, opt):
     return step
 
 
+def _median_ms(step, warmup, timed):
+    return C.median_ms(step, warmup, timed, sync=_sync)
+
+
 # -- engine-level training steps -------------------------------------------------------------------
 def b1e():
     x, y = C.mlp_data()
-    x, y = ag.tensor(x), ag.tensor(y)
+    x, y = _tensor(x), _tensor(y)
     params = _weights(_dense_params(np.random.default_rng(C.SEED), (784, 256, 128, 10)))
 
     def loss(p):
@@ -86,7 +105,7 @@ def b1e():
         h = ag.relu(h @ p[2] + p[3])
         probs = ag.softmax(h @ p[4] + p[5])
         return ag.nn.categorical_crossentropy(y, probs).mean()
-    return {"ms_per_step": C.median_ms(_train(loss, params, Adam(params)), 5, 50)}
+    return {"ms_per_step": _median_ms(_train(loss, params, Adam(params)), 5, 50)}
 
 
 def _cnn_params(rng):
@@ -99,7 +118,7 @@ def _cnn_params(rng):
 
 def b2e():
     x, y = C.cnn_data()
-    x, y = ag.tensor(x), ag.tensor(y)
+    x, y = _tensor(x), _tensor(y)
     params = _weights(_cnn_params(np.random.default_rng(C.SEED)))
     drop_rng = np.random.default_rng(C.SEED + 1)
     nn = ag.nn
@@ -114,14 +133,14 @@ def b2e():
         h = nn.dropout(ag.relu(h @ p[16] + p[17]), 0.5, training=True, generator=drop_rng)
         h = nn.dropout(ag.relu(h @ p[18] + p[19]), 0.5, training=True, generator=drop_rng)
         return nn.binary_crossentropy(y, ag.sigmoid(h @ p[20] + p[21])).mean()
-    ms = C.median_ms(_train(loss, params, RMSprop(params)), 2, 10)
+    ms = _median_ms(_train(loss, params, RMSprop(params)), 2, 10)
     return {"ms_per_step": ms, "gflops": C.B2_GFLOP_PER_STEP / ms * 1000,
             "peak_rss_mb": C.peak_rss_mb()}
 
 
 def b3e():
     ids, y = C.lstm_data()
-    y = ag.tensor(y)
+    y = _tensor(y)
     rng = np.random.default_rng(C.SEED)
     u = 128
     table = rng.uniform(-0.05, 0.05, (10000, 128)).astype(np.float32)
@@ -135,7 +154,7 @@ def b3e():
     def loss(p):
         e = ag.nn.embedding(ids, p[0])
         zx = (e.reshape(batch * steps, 128) @ p[1] + p[3]).reshape(batch, steps, 4 * u)
-        h = c = ag.zeros(batch, u)
+        h = c = ag.zeros(batch, u, device=C.DEVICE)
         if hasattr(ag.nn, "lstm_sequence"):
             hs, _ = ag.nn.lstm_sequence(zx, h, c, p[2])
             h = hs[:, -1]
@@ -143,7 +162,7 @@ def b3e():
             for t in range(steps):
                 h, c = ag.nn.lstm_step(zx[:, t], h, c, p[2])
         return ag.nn.binary_crossentropy(y, ag.sigmoid(h @ p[4] + p[5])).mean()
-    return {"ms_per_step": C.median_ms(_train(loss, params, Adam(params)), 3, 20)}
+    return {"ms_per_step": _median_ms(_train(loss, params, Adam(params)), 3, 20)}
 
 
 # -- engine overhead -------------------------------------------------------------------------------
@@ -180,8 +199,10 @@ def b6():
 
 # -- through keras_facade --------------------------------------------------------------------------
 def _facade_step(build, x, y, warmup, timed):
+    from keras_facade import backend
+    backend.set_device(C.DEVICE)
     model = build()
-    return C.median_ms(lambda: model.train_on_batch(x, y), warmup, timed)
+    return _median_ms(lambda: model.train_on_batch(x, y), warmup, timed)
 
 
 def b1():

@@ -3,6 +3,7 @@
     python benchmarks/run.py                      # every workload, PyTorch too when installed
     python benchmarks/run.py B2e B4 --repeats 3   # some workloads, median of 3 runs each
     python benchmarks/run.py B1 --no-torch
+    python benchmarks/run.py B2 B2e --device cuda   # B1-B3e on a GPU (cupy; PyTorch on cuda too)
 
 Every run of a workload is a fresh subprocess; the project and PyTorch runs alternate. The ratio is
 project time / PyTorch time (below 1: the project is faster). A facade workload (B1-B3) whose model
@@ -23,6 +24,7 @@ ORDER = ["B1", "B1e", "B2", "B2e", "B3", "B3e", "B4", "B5", "B6", "B7", "B2dp"]
 METRIC = {"B4": ("us_per_op", False), "B5": ("gflops", True), "B6": ("seconds", False),
           "B7": ("ms_per_batch", False)}
 FACADE = {"B1", "B2", "B3"}
+GPU_READY = {"B1", "B1e", "B2", "B2e", "B3", "B3e"}  # the workloads that --device moves
 
 
 def _metric(wid):
@@ -80,6 +82,8 @@ def measure(wid, repeats, with_torch):
             (mine if side == "project" else theirs).append(result)
     key, higher_better = _metric(wid)
     line = {"id": wid, "metric": key, "runs": repeats, "project": _median(mine, key)}
+    if os.environ.get("BENCH_DEVICE", "cpu") != "cpu" and wid in GPU_READY:
+        line["device"] = os.environ["BENCH_DEVICE"]
     for extra in ("gflops", "peak_rss_mb", "keras_ms", "target_ms"):
         if extra != key and _median(mine, extra) is not None:
             line[extra] = _median(mine, extra)
@@ -100,11 +104,14 @@ def main(argv=None):
     parser.add_argument("--torch", dest="torch", action="store_true", default=None,
                         help="compare with PyTorch (default: when it is installed)")
     parser.add_argument("--no-torch", dest="torch", action="store_false")
+    parser.add_argument("--device", default="cpu",
+                        help="where B1-B3e run on both sides: 'cpu' (default) or 'cuda'")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--side", default="project", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args.worker, args.side)
+    os.environ["BENCH_DEVICE"] = args.device  # the worker processes inherit it
     unknown = [w for w in args.workloads if w not in ORDER]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose among {ORDER}")

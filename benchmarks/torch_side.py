@@ -14,14 +14,27 @@ from benchmarks import common as C  # noqa: E402
 
 torch.set_num_threads(2)
 torch.manual_seed(C.SEED)
+DEVICE = torch.device(C.DEVICE)
+
+
+def _sync():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def _train(model, loss_fn, opt, x, y):
+    model.to(DEVICE)
+    x, y = x.to(DEVICE), y.to(DEVICE)
+
     def step():
         opt.zero_grad()
         loss_fn(model(x), y).backward()
         opt.step()
     return step
+
+
+def _median_ms(step, warmup, timed):
+    return C.median_ms(step, warmup, timed, sync=_sync)
 
 
 def b1():
@@ -30,7 +43,7 @@ def b1():
                           nn.Linear(128, 10))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     step = _train(model, nn.CrossEntropyLoss(), opt, x, y)
-    return {"ms_per_step": C.median_ms(step, 5, 50)}
+    return {"ms_per_step": _median_ms(step, 5, 50)}
 
 
 def b2():
@@ -46,7 +59,7 @@ def b2():
                           nn.Dropout(0.5), nn.Linear(256, 256), nn.ReLU(), nn.Dropout(0.5),
                           nn.Linear(256, 1), nn.Sigmoid())
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-4, alpha=0.9, eps=1e-7)
-    ms = C.median_ms(_train(model, nn.BCELoss(), opt, x, y), 2, 10)
+    ms = _median_ms(_train(model, nn.BCELoss(), opt, x, y), 2, 10)
     return {"ms_per_step": ms, "gflops": C.B2_GFLOP_PER_STEP / ms * 1000,
             "peak_rss_mb": C.peak_rss_mb()}
 
@@ -68,7 +81,7 @@ def b3():
     ids, y = torch.from_numpy(ids), torch.from_numpy(y)
     model = _LstmNet()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    return {"ms_per_step": C.median_ms(_train(model, nn.BCELoss(), opt, ids, y), 3, 20)}
+    return {"ms_per_step": _median_ms(_train(model, nn.BCELoss(), opt, ids, y), 3, 20)}
 
 
 def b4():
