@@ -99,6 +99,14 @@ def _deconv2d(args, kwargs, notes):
     return _conv_kernel(2)(args, kwargs, notes)
 
 
+def _separable2d(args, kwargs, notes):
+    """Keras 1 ``init`` initialised both kernels of a separable convolution (as Keras 2 converts)."""
+    if "init" in kwargs:
+        kwargs["depthwise_initializer"] = kwargs["pointwise_initializer"] = kwargs.pop("init")
+        notes.append("init")
+    return _conv_kernel(2)(args, kwargs, notes)
+
+
 def _conv1d(args, kwargs, notes):
     if "filter_length" in kwargs:
         kwargs["kernel_size"] = kwargs.pop("filter_length")
@@ -209,8 +217,7 @@ TABLE = {
     "Conv2D": Conversion(_CONV, _DIM_ORDERING, _conv_kernel(2)),
     "Conv3D": Conversion(_CONV, _DIM_ORDERING, _conv_kernel(3)),
     "Conv2DTranspose": Conversion(_CONV, _DIM_ORDERING, _deconv2d),
-    "SeparableConv2D": Conversion(dict(_CONV, init="depthwise_initializer"), _DIM_ORDERING,
-                                  _conv_kernel(2)),
+    "SeparableConv2D": Conversion(_CONV, _DIM_ORDERING, _separable2d),
     "MaxPooling1D": Conversion(_POOL_1D),
     "AveragePooling1D": Conversion(_POOL_1D),
     "MaxPooling2D": Conversion(_SPATIAL, _DIM_ORDERING),

@@ -113,7 +113,7 @@ def _fits(xp, out, other):
     if shape != out.shape and (len(shape) > out.ndim or any(
             s not in (1, o) for s, o in zip(shape[::-1], out.shape[::-1]))):
         return False
-    return xp.result_type(out, other) == out.dtype
+    return other.dtype == out.dtype or xp.result_type(out, other) == out.dtype
 
 
 def _scale_shift(xp, out, scale, shift):

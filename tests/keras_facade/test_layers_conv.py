@@ -340,6 +340,15 @@ def test_separable_conv2d_reads_tf_keras_configs_and_keras1_spelling():
     assert (old.kernel_size, old.padding, old.strides) == ((3, 3), "same", (2, 2))
 
 
+def test_separable_keras1_init_sets_both_kernel_initializers():
+    with pytest.warns(DeprecationWarning, match="pointwise_initializer"):
+        layer = L.SeparableConv2D(4, 3, 3, init="ones")
+    layer.build((None, 5, 5, 2))
+    assert np.all(layer.depthwise_kernel.numpy() == 1) and np.all(layer.pointwise_kernel.numpy() == 1)
+    config = layer.get_config()
+    assert config["depthwise_initializer"] == config["pointwise_initializer"]
+
+
 def test_depthwise_and_separable_bad_arguments():
     with pytest.raises(ValueError, match="depth_multiplier"):
         L.DepthwiseConv2D(3, depth_multiplier=0)
