@@ -48,10 +48,11 @@ def sum_to(g, shape):
     lead = g.ndim - len(shape)
     if lead < 0:
         raise ValueError(f"backward: cannot reduce a gradient of shape {g.shape} to shape {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if axes:
-        g = ops.sum(g, axis=axes, keepdims=True)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if lead and not stretched:  # only leading axes were added (a bias): one sum, no reshape
+        return ops.sum(g, axis=tuple(range(lead)))
+    if lead or stretched:
+        g = ops.sum(g, axis=tuple(range(lead)) + stretched, keepdims=True)
     if lead or g.shape != tuple(shape):
         g = ops.reshape(g, shape)
     return g
