@@ -4,6 +4,7 @@
 split the gradient evenly among the tied elements (see the policy table in ``elementwise``).
 """
 import builtins
+import math
 
 import numpy as np
 
@@ -39,7 +40,19 @@ def _expand(g, x, axis, keepdims):
     return g
 
 
+_GEMV_MIN_ROWS = 256  # a sum over this many leading rows runs as ones @ x (BLAS, or cuBLAS)
+
+
 def _sum_fwd(xp, x, axis=None, keepdims=False):
+    if axis is not None and x.dtype.char in "fd" and x.flags.c_contiguous:
+        axes = norm_axes(axis, x.ndim)
+        lead = len(axes)
+        if 0 < lead < x.ndim and axes[-1] == lead - 1:  # the leading axes: a bias gradient
+            rows = x.size // math.prod(x.shape[lead:]) if x.size else 0
+            if rows >= _GEMV_MIN_ROWS:
+                # several times faster than a strided reduction, and better rounded
+                out = xp.matmul(xp.ones(rows, dtype=x.dtype), x.reshape(rows, -1))
+                return out.reshape((1,) * lead * keepdims + x.shape[lead:])
     return xp.sum(x, axis=axis, keepdims=keepdims)
 
 

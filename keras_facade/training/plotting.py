@@ -13,7 +13,7 @@ def nice_ticks(lo, hi, count=5):
     """Round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
-    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # flat, or too thin to tell apart: pad it
+    if hi - lo <= max(1e-9 * max(abs(lo), abs(hi)), 1e-300):  # flat, or too thin to tell apart: pad it
         pad = abs(lo) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / max(count - 1, 1)

@@ -303,3 +303,4 @@ def test_plot_axis_ticks_cover_every_value():
         assert len(ticks) <= 12
     check()
     assert nice_ticks(0.0046, 0.6935) == [0.0, 0.2, 0.4, 0.6, 0.8]
+    assert nice_ticks(0.0, 5e-324) == [-1.0, -0.5, 0.0, 0.5, 1.0]  # a range that underflows
