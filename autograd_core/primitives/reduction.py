@@ -48,7 +48,7 @@ def _sum_fwd(xp, x, axis=None, keepdims=False):
         axes = norm_axes(axis, x.ndim)
         lead = len(axes)
         if 0 < lead < x.ndim and axes[-1] == lead - 1:  # the leading axes: a bias gradient
-            rows = x.size // math.prod(x.shape[lead:]) if x.size else 0
+            rows = math.prod(x.shape[:lead])
             if rows >= _GEMV_MIN_ROWS:
                 # several times faster than a strided reduction, and better rounded
                 out = xp.matmul(xp.ones(rows, dtype=x.dtype), x.reshape(rows, -1))

@@ -82,24 +82,25 @@ def _run(fn, arrays, dev, order=1):
     return [out.numpy()] + [g.numpy() for g in grads]
 
 
+def _compare(name, dev, dtype, order, rtol, atol):
+    shapes, fn = CASES[name]
+    arrays = _arrays(shapes, dtype)
+    for got, want in zip(_run(fn, arrays, dev, order), _run(fn, arrays, "cpu", order)):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 @pytest.mark.parametrize("dev", DEVICES)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_the_cpu_in_float64(name, dev):
-    shapes, fn = CASES[name]
-    arrays = _arrays(shapes, np.float64)
-    for got, want in zip(_run(fn, arrays, dev), _run(fn, arrays, "cpu")):
-        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11)
+    _compare(name, dev, np.float64, 1, rtol=1e-9, atol=1e-11)
 
 
 @pytest.mark.parametrize("dev", DEVICES)
 @pytest.mark.parametrize("name", ["conv2d_same_stride2", "lstm_sequence", "embedding_repeats",
                                   "max_pool2d_same", "sparse_cce"])
 def test_float32_stays_float32_and_matches_the_cpu(name, dev):
-    shapes, fn = CASES[name]
-    arrays = _arrays(shapes, np.float32)
-    for got, want in zip(_run(fn, arrays, dev), _run(fn, arrays, "cpu")):
-        assert got.dtype == np.float32
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    _compare(name, dev, np.float32, 1, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("dev", DEVICES)
@@ -108,7 +109,4 @@ def test_float32_stays_float32_and_matches_the_cpu(name, dev):
                                   "embedding_repeats", "bce_probabilities", "batch_norm",
                                   "lstm_sequence", "gru_step"])
 def test_second_derivatives_match_the_cpu(name, dev):
-    shapes, fn = CASES[name]
-    arrays = _arrays(shapes, np.float64)
-    for got, want in zip(_run(fn, arrays, dev, order=2), _run(fn, arrays, "cpu", order=2)):
-        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
+    _compare(name, dev, np.float64, 2, rtol=1e-8, atol=1e-10)
