@@ -15,7 +15,8 @@ from .depthwise import depthwise_conv2d  # noqa: F401
 from .dropout import dropout  # noqa: F401
 from .embedding import embedding  # noqa: F401
 from .losses import (binary_crossentropy, categorical_crossentropy,  # noqa: F401
-                     sparse_categorical_crossentropy, sigmoid_cross_entropy)
+                     sparse_categorical_crossentropy, sigmoid_cross_entropy,
+                     probability_cross_entropy)
 from .normalization import moments, batch_norm, layer_norm  # noqa: F401
 from .pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, global_max_pool,  # noqa: F401
                       global_avg_pool, upsampling2d)

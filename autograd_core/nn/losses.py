@@ -10,6 +10,7 @@ softplus formulations and stay finite (values and gradients) at logits of +-1e4.
 import numpy as np
 
 from ..autodiff.graph import primitive
+from ..primitives._lazy import O
 from ..ops import clip, log, logsumexp, log_softmax, sigmoid, sum as _sum, moveaxis, reshape
 from ..ops._coerce import as_tensor
 
@@ -26,6 +27,31 @@ sigmoid_cross_entropy = primitive(
     vjps=[lambda g, out, x, t: g * (sigmoid(x) - t), lambda g, out, x, t: -g * x],
     jvps=[lambda dx, out, x, t: dx * (sigmoid(x) - t), lambda dt, out, x, t: -dt * x],
     doc="Elementwise binary cross-entropy of logits x against targets t.")
+
+
+def _clipped(xp_or_ops, p, axis):
+    """``p`` renormalized to sum to one over ``axis``, then clipped to [EPSILON, 1 - EPSILON]
+    (numpy/cupy or engine ops: the same arithmetic in the forward and the derivative rules)."""
+    return xp_or_ops.clip(p / xp_or_ops.sum(p, axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
+
+
+def _probability_ce_vjp_output(g, out, t, p, axis=-1):
+    # with q = p / s, c = clip(q): dL/dq = -u where u = t / c inside the clip range, else 0, and
+    # dL/dp_k = (sum_j u_j q_j - u_k) / s
+    s = O.sum(p, axis=axis, keepdims=True)
+    q = p / s
+    c = O.clip(q, EPSILON, 1.0 - EPSILON)
+    u = O.where(c == q, t / c, 0.0)
+    return O.expand_dims(g, axis) * ((O.sum(u * q, axis=axis, keepdims=True) - u) / s)
+
+
+probability_cross_entropy = primitive(
+    "probability_cross_entropy",
+    lambda xp, t, p, axis=-1: -xp.sum(t * xp.log(_clipped(xp, p, axis)), axis=axis),
+    vjps=[lambda g, out, t, p, axis=-1: -O.expand_dims(g, axis) * O.log(_clipped(O, p, axis)),
+          _probability_ce_vjp_output],
+    doc="-sum(t * log(clip(p / sum(p)))) over ``axis``: the categorical cross-entropy of "
+        "probabilities, one primitive (a classifier's loss costs one op forward).")
 
 
 def _prepare(target, output, op):
@@ -54,8 +80,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target, output = _prepare(target, output, "categorical_crossentropy")
     if from_logits:
         return -_sum(target * log_softmax(output, axis), axis)
-    p = clip(output / _sum(output, axis, keepdims=True), EPSILON, 1.0 - EPSILON)
-    return -_sum(target * log(p), axis)
+    return probability_cross_entropy(target, output, axis=axis)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):

@@ -252,7 +252,7 @@ def _clip_mask(x, lo, hi):
 
 
 def _clip_fwd(xp, x, lo=None, hi=None):
-    return xp.clip(x, lo, hi) if (lo is not None or hi is not None) else x.copy()
+    return x.clip(lo, hi) if (lo is not None or hi is not None) else x.copy()
 
 
 def _clip_rule(g, out, x, lo=None, hi=None):

@@ -2,6 +2,7 @@
 axis removed again. The engine sums batch-broadcast cotangents back to each operand's shape."""
 from ..autodiff.graph import primitive
 from ._lazy import O
+from .shape import transpose
 
 
 def _matmul_fwd(xp, a, b):
@@ -11,6 +12,8 @@ def _matmul_fwd(xp, a, b):
 
 
 def _mT(x):
+    if x.ndim == 2:  # the common case, without the general op's argument checks
+        return transpose(x, axes=(1, 0))
     return O.swapaxes(x, -1, -2)
 
 

@@ -44,7 +44,9 @@ _GEMV_MIN_ROWS = 256  # a sum over this many leading rows runs as ones @ x (BLAS
 
 
 def _sum_fwd(xp, x, axis=None, keepdims=False):
-    if axis is not None and x.dtype.char in "fd" and x.flags.c_contiguous:
+    # (array methods here and below: numpy's module-level reductions add a Python wrapper)
+    if axis is not None and x.ndim > 1 and x.size >= _GEMV_MIN_ROWS * x.shape[-1] \
+            and x.dtype.char in "fd" and x.flags.c_contiguous:
         axes = norm_axes(axis, x.ndim)
         lead = len(axes)
         if 0 < lead < x.ndim and axes[-1] == lead - 1:  # the leading axes: a bias gradient
@@ -53,7 +55,7 @@ def _sum_fwd(xp, x, axis=None, keepdims=False):
                 # several times faster than a strided reduction, and better rounded
                 out = xp.matmul(xp.ones(rows, dtype=x.dtype), x.reshape(rows, -1))
                 return out.reshape((1,) * lead * keepdims + x.shape[lead:])
-    return xp.sum(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)
 
 
 sum = primitive(
@@ -77,9 +79,9 @@ def _chooser_jvp(t, out, x, axis=None, keepdims=False):
     return O.sum(t * share, axis=axis, keepdims=keepdims)
 
 
-max = primitive("max", lambda xp, x, axis=None, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims),
+max = primitive("max", lambda xp, x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
                 vjps=[_chooser_rule], jvps=[_chooser_jvp])
-min = primitive("min", lambda xp, x, axis=None, keepdims=False: xp.min(x, axis=axis, keepdims=keepdims),
+min = primitive("min", lambda xp, x, axis=None, keepdims=False: x.min(axis=axis, keepdims=keepdims),
                 vjps=[_chooser_rule], jvps=[_chooser_jvp])
 
 
@@ -119,7 +121,7 @@ def _prod_jvp(t, out, x, axis=None, keepdims=False):
     return O.sum(t * _others(x, axis), axis=axis, keepdims=keepdims)
 
 
-prod = primitive("prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims),
+prod = primitive("prod", lambda xp, x, axis=None, keepdims=False: x.prod(axis=axis, keepdims=keepdims),
                  vjps=[_prod_vjp], jvps=[_prod_jvp])
 
 

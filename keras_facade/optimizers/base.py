@@ -54,6 +54,11 @@ def _variable_class():
 
 def _assign(variable, value):
     """Write ``value`` (a tensor or array) into ``variable`` in place, keeping its dtype."""
+    if value.__class__ is ag.Tensor and value._device is variable._device:
+        data = value._data  # the common case, a rule's result: taken as it is unless read-only
+        if data.dtype == variable._data.dtype and getattr(data.flags, "writeable", True):
+            variable._data = data
+            return
     data = value.data if isinstance(value, ag.Tensor) else value
     if getattr(data, "dtype", None) != variable.dtype:
         data = np.asarray(data, dtype=variable.dtype)
@@ -395,7 +400,9 @@ class Optimizer:
         rule_slots = {name for group in self.slot_groups() for name, _ in group}
         new_params, new_slots = [], []
         for p, g, s, var in zip(params, grads, slots, variables):
-            new_p, new_s = self.rule(p, g, {k: v for k, v in s.items() if k in rule_slots}, hyper)
+            if len(s) != len(rule_slots):  # EMA averages and gradient accumulators are not the rule's
+                s = {k: v for k, v in s.items() if k in rule_slots}
+            new_p, new_s = self.rule(p, g, s, hyper)
             constraint = getattr(var, "constraint", None)
             if constraint is not None:
                 new_p = constraint(new_p)

@@ -119,3 +119,16 @@ def test_targets_are_checked_again_for_data_of_an_already_seen_shape():
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         m.train_on_batch(X, bad)
     assert_unchanged(m, before)
+
+
+def test_finite_check_tells_overflowing_squares_from_nan_and_inf():
+    from keras_facade.training.data_adapter import check_finite
+    huge = np.full((4, 3), 3e38, dtype="float32")  # finite, but the sum of squares overflows
+    check_finite([("x", huge)], "fit")
+    for bad in (np.nan, -np.inf):
+        data = huge.copy()
+        data[2, 1] = bad
+        with pytest.raises(ValueError, match=r"fit: x contains NaN or infinite values in 1 sample"
+                                             r".*index 2"):
+            check_finite([("x", data)], "fit")
+    check_finite([("x", np.zeros((0, 3), "float32")), ("ids", np.array([1, 2]))], "fit")

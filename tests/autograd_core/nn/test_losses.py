@@ -2,9 +2,11 @@
 logits paths at +-1e4, gradients, and shape errors."""
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 import autograd_core as ag
-from autograd_core.testing import gradcheck, gradgradcheck
+from autograd_core.testing import gradcheck, gradgradcheck, strategies as S
+from autograd_core.testing.optable import Case, Domain, OpSpec, property_test
 
 rng = np.random.default_rng(2)
 EPS = 1e-7
@@ -145,3 +147,34 @@ def test_sigmoid_cross_entropy_gradient_of_gradient():
 def test_bad_input_raises_a_named_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@st.composite
+def probability_cases(draw):
+    """Targets in [0, 1] and positive probabilities of one shape, and an axis of that shape;
+    within [0.2, 3] renormalized values stay clear of the clip bounds except on axes of size 1."""
+    shape = draw(S.shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    return Case((draw(Domain(0.0, 1.0).points(shape)), draw(Domain(0.2, 3.0).points(shape))),
+                {"axis": axis})
+
+
+def ref_probability_cross_entropy(t, p, axis):
+    return -np.sum(t * np.log(np.clip(p / p.sum(axis, keepdims=True), EPS, 1 - EPS)), axis)
+
+
+# the probabilities path of categorical_crossentropy is one primitive: forward vs numpy, gradient
+# and gradient of gradient (targets too), JVP, and .backward() shapes and dtypes
+test_probability_cross_entropy_properties = property_test(OpSpec(
+    "probability_cross_entropy", ag.nn.probability_cross_entropy, ref_probability_cross_entropy,
+    probability_cases(), kind="primitive"))
+
+
+def test_probability_cross_entropy_gradient_is_zero_where_clipped():
+    p = ag.tensor(np.array([[0.0, 1.0, 1e-9], [0.2, 0.3, 0.5]]), requires_grad=True)
+    t = ag.tensor(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), requires_grad=True)
+    ag.nn.categorical_crossentropy(t, p).sum().backward()
+    # row 0: every renormalized value is clipped, so nothing flows back to p; row 1: (sum(u q) - u)/s
+    u = np.array([0.0, 1.0 / 0.3, 0.0])
+    np.testing.assert_allclose(p.grad.numpy(), [[0.0, 0.0, 0.0], 1.0 - u], rtol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy()[0], -np.log([1e-7, 1 - 1e-7, 1e-7]), rtol=1e-12)

@@ -40,6 +40,9 @@ CASES = {
                           lambda t, z: nn.binary_crossentropy(ag.sigmoid(t), ag.sigmoid(z))),
     "cce_from_logits": ([(3, 5), (3, 5)],
                         lambda t, z: nn.categorical_crossentropy(ag.softmax(t), z, from_logits=True)),
+    "cce_probabilities": ([(3, 5), (3, 5)], lambda t, z: (
+        nn.categorical_crossentropy(ag.softmax(t), ag.softmax(z))
+        + nn.categorical_crossentropy(ag.sigmoid(t), ag.sigmoid(z), axis=0).sum())),
     "sparse_cce": ([(2, 4, 3)], lambda z: nn.sparse_categorical_crossentropy(CLASSES, z, from_logits=True)),
     "sparse_cce_probabilities": ([(2, 4, 3)],
                                  lambda z: nn.sparse_categorical_crossentropy(CLASSES, ag.softmax(z))),
