@@ -116,8 +116,13 @@ def _fits(xp, out, other):
     return other.dtype == out.dtype or xp.result_type(out, other) == out.dtype
 
 
+_IN_PLACE_MIN_SIZE = 1024  # below this, numpy's out= argument costs more than a fresh buffer
+
+
 def _scale_shift(xp, out, scale, shift):
-    """out * scale + shift, in out's buffer where broadcasting and dtypes allow."""
+    """out * scale + shift, in out's buffer where broadcasting and dtypes allow (large arrays)."""
+    if out.size < _IN_PLACE_MIN_SIZE:
+        return out * scale + shift
     out = xp.multiply(out, scale, out=out) if _fits(xp, out, scale) else out * scale
     return xp.add(out, shift, out=out) if _fits(xp, out, shift) else out + shift
 
