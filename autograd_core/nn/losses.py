@@ -29,10 +29,10 @@ sigmoid_cross_entropy = primitive(
     doc="Elementwise binary cross-entropy of logits x against targets t.")
 
 
-def _clipped(xp_or_ops, p, axis):
+def _clipped(p, axis):
     """``p`` renormalized to sum to one over ``axis``, then clipped to [EPSILON, 1 - EPSILON]
-    (numpy/cupy or engine ops: the same arithmetic in the forward and the derivative rules)."""
-    return xp_or_ops.clip(p / xp_or_ops.sum(p, axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
+    (an array or a tensor: the same arithmetic in the forward and the derivative rules)."""
+    return (p / p.sum(axis=axis, keepdims=True)).clip(EPSILON, 1.0 - EPSILON)
 
 
 def _probability_ce_vjp_output(g, out, t, p, axis=-1):
@@ -47,8 +47,8 @@ def _probability_ce_vjp_output(g, out, t, p, axis=-1):
 
 probability_cross_entropy = primitive(
     "probability_cross_entropy",
-    lambda xp, t, p, axis=-1: -xp.sum(t * xp.log(_clipped(xp, p, axis)), axis=axis),
-    vjps=[lambda g, out, t, p, axis=-1: -O.expand_dims(g, axis) * O.log(_clipped(O, p, axis)),
+    lambda xp, t, p, axis=-1: -(t * xp.log(_clipped(p, axis))).sum(axis=axis),
+    vjps=[lambda g, out, t, p, axis=-1: -O.expand_dims(g, axis) * O.log(_clipped(p, axis)),
           _probability_ce_vjp_output],
     doc="-sum(t * log(clip(p / sum(p)))) over ``axis``: the categorical cross-entropy of "
         "probabilities, one primitive (a classifier's loss costs one op forward).")
