@@ -12,15 +12,6 @@ from keras_facade.layers import GRU, BatchNormalization, Dense, Input
 from keras_facade.models import Model, Sequential
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    previous = config.set_compat("keras3")
-    K.clear_session()
-    yield
-    config.set_compat(previous)
-    K.clear_session()
-
-
 def test_default_profile_is_keras3_and_switching_returns_the_previous_one():
     assert config.compat() == "keras3"
     assert config.set_compat("KERAS2") == "keras3"

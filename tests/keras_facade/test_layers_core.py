@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from keras_facade import activations, backend as K, config, layers as L, regularizers
+from keras_facade import activations, backend as K, layers as L, regularizers
 from keras_facade.variables import Variable
 
 from keras_facade.layers.testing import assert_gradients_reach_every_weight, round_trip
@@ -17,14 +17,6 @@ RNG = np.random.default_rng(0)
 
 def rand(*shape):
     return RNG.normal(size=shape).astype("float32")
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    previous = config.set_compat("keras3")
-    K.clear_session()
-    yield
-    config.set_compat(previous)
 
 
 # -- Dense and the Layer base ------------------------------------------------------------------------

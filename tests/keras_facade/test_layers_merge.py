@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from keras_facade import backend as K, layers as L
+from keras_facade import layers as L
 from keras_facade.layers.testing import assert_gradients_reach_every_weight, round_trip
 from keras_facade.models import Model
 
@@ -11,11 +11,6 @@ RNG = np.random.default_rng(4)
 
 def rand(*shape):
     return RNG.normal(size=shape).astype("float32")
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    K.clear_session()
 
 
 @pytest.mark.parametrize("cls, fn, combine", [

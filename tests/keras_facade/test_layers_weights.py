@@ -11,14 +11,6 @@ from keras_facade import backend as K, constraints, initializers, layers as L, r
 from keras_facade.variables import Variable
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    K.clear_session()
-    yield
-    K.set_learning_phase(0)
-    K.clear_session()
-
-
 # -- Variable -------------------------------------------------------------------------------------
 def test_variable_is_a_leaf_the_transforms_differentiate_directly():
     v = Variable(np.array([1.0, 2.0], "float32"), name="w", path="layer/w")

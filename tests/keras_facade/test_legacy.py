@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from keras_facade import backend as K, initializers, legacy, regularizers
+from keras_facade import initializers, legacy, regularizers
 from keras_facade.layers import (
     LSTM, Activation, Add, AtrousConvolution2D, AveragePooling1D, BatchNormalization, Concatenate,
     Conv1D, Conv2D, Convolution2D, Deconvolution2D, Dense, Dropout, Embedding, Flatten,
@@ -12,12 +12,6 @@ from keras_facade.layers import (
 from keras_facade.models import Model, Sequential
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    K.clear_session()
-    yield
-
 
 def deprecations(fn):
     """Run fn; return (result, messages of the DeprecationWarnings it emitted)."""

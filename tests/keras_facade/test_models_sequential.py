@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from keras_facade import backend as K, config, layers as L, regularizers
+from keras_facade import layers as L, regularizers
 from keras_facade.models import Model, Sequential, clone_model, model_from_config, model_from_json
 
 RNG = np.random.default_rng(5)
@@ -13,14 +13,6 @@ RNG = np.random.default_rng(5)
 
 def rand(*shape):
     return RNG.normal(size=shape).astype("float32")
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    previous = config.set_compat("keras3")
-    K.clear_session()
-    yield
-    config.set_compat(previous)
 
 
 def mlp():

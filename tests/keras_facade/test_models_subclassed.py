@@ -34,11 +34,6 @@ class Residual(Model):
         return x * self.gain
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    K.clear_session()
-
-
 def test_sublayers_are_tracked_and_weights_exist_after_the_first_call():
     model = TwoLayer()
     assert model.name == "two_layer" and model.weights == []

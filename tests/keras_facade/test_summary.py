@@ -7,11 +7,6 @@ from keras_facade.layers import (Add, Conv2D, Dense, Dropout, Flatten, Input, Ma
 from keras_facade.models import Model, Sequential
 
 
-@pytest.fixture(autouse=True)
-def _fresh_names():
-    K.clear_session()
-
-
 @pytest.fixture
 def keras2_names():
     previous = config.set_compat("keras2")
