@@ -2,19 +2,11 @@
 import numpy as np
 import pytest
 
-from keras_facade import backend as K, config, layers as L
+from keras_facade import layers as L
 from keras_facade.layers.testing import assert_gradients_reach_every_weight, round_trip
 from keras_facade.models import Sequential
 
 RNG = np.random.default_rng(2)
-
-
-@pytest.fixture(autouse=True)
-def _keras3():
-    previous = config.set_compat("keras3")
-    K.clear_session()
-    yield
-    config.set_compat(previous)
 
 
 def test_batch_norm_training_uses_batch_statistics_and_updates_the_moving_ones():

@@ -4,20 +4,12 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from keras_facade import backend as K, config, layers as L
+from keras_facade import layers as L
 from keras_facade.layers.testing import assert_gradients_reach_every_weight, round_trip
 from keras_facade.models import Sequential
 
 RNG = np.random.default_rng(3)
 B, T, F, U = 3, 5, 4, 6
-
-
-@pytest.fixture(autouse=True)
-def _keras3():
-    previous = config.set_compat("keras3")
-    K.clear_session()
-    yield
-    config.set_compat(previous)
 
 
 def sigmoid(v):

@@ -349,7 +349,8 @@ def test_stateless_apply_matches_in_place_and_touches_nothing():
 
 @pytest.mark.parametrize("schedule,steps,expected", [
     (schedules.ExponentialDecay(1.0, 10, 0.5, staircase=True), [0, 9, 10, 25], [1, 1, 0.5, 0.25]),
-    (schedules.InverseTimeDecay(1.0, 2, 1.0), [0, 2, 4], [1, 0.5, 1 / 3]),
+    (schedules.InverseTimeDecay(1.0, 2, 1.0), [0, 2, 3, 4], [1, 0.5, 0.4, 1 / 3]),
+    (schedules.InverseTimeDecay(1.0, 2, 1.0, staircase=True), [0, 3, 4], [1, 0.5, 1 / 3]),
     (schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]), [0, 10, 11, 20, 21],
      [1, 1, 0.5, 0.5, 0.1]),
     (schedules.PolynomialDecay(1.0, 10, end_learning_rate=0.0, power=2.0), [0, 5, 10, 20],
