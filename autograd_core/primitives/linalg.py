@@ -24,7 +24,7 @@ def _vjp_a(g, out, a, b):
         return O.expand_dims(g, -1) * b
     if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
         return O.matmul(b, O.expand_dims(g, -1))[..., 0]
-    return O.matmul(g, _mT(b))
+    return matmul(g, _mT(b))  # shapes are known to agree: the primitive, not the checked op
 
 
 def _vjp_b(g, out, a, b):
@@ -36,7 +36,7 @@ def _vjp_b(g, out, a, b):
         return O.matmul(_mT(a), O.expand_dims(g, -1))[..., 0]
     if b.ndim == 2 and a.ndim > 2:  # the leading axes fold into one GEMM (no per-index products)
         return O.matmul(_mT(O.reshape(a, (-1, a.shape[-1]))), O.reshape(g, (-1, g.shape[-1])))
-    return O.matmul(_mT(a), g)
+    return matmul(_mT(a), g)
 
 
 matmul = primitive("matmul", _matmul_fwd, vjps=[_vjp_a, _vjp_b],

@@ -414,6 +414,9 @@ class Layer:
             inputs = kwargs.pop("inputs")
         else:
             raise TypeError(f"{self.name}: __call__ needs the inputs as its first argument")
+        if inputs.__class__ is ag.Tensor and not args and all(
+                v is None or v.__class__ is bool for v in kwargs.values()):
+            return self._eager_call(inputs, args, kwargs)  # the common eager call, nothing symbolic
         from .input_layer import KerasTensor
         if any(isinstance(x, KerasTensor) for x in nest.flatten((inputs, args, kwargs))):
             from .node import symbolic_call

@@ -92,13 +92,11 @@ def check_finite(named, where):
     """Raise if a float array holds NaN or inf. A cheap check first: the sum of squares (one BLAS
     dot) is finite unless some value is NaN or inf, or large enough to overflow; only then the
     exact scan runs."""
-    for label, arr in named:
-        if arr.dtype.kind != "f" or arr.size == 0:
-            continue
-        flat = arr.reshape(-1)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if np.isfinite(np.dot(flat, flat)):
-                continue
+    floats = [(label, arr) for label, arr in named if arr.dtype.kind == "f" and arr.size]
+    with np.errstate(over="ignore", invalid="ignore"):
+        suspects = [(label, arr) for label, arr in floats
+                    if not math.isfinite(np.dot(arr.reshape(-1), arr.reshape(-1)))]
+    for label, arr in suspects:
         bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
         if bad.any():
             rows = np.flatnonzero(bad)
