@@ -26,6 +26,7 @@ CASES = {
     "depthwise_conv2d": ([(2, 6, 5, 3), (3, 3, 3, 2)],
                          lambda x, w: nn.depthwise_conv2d(x, w, padding="same")),
     "max_pool2d_same": ([(2, 5, 7, 3)], lambda x: nn.max_pool2d(x, 3, 2, "same")),
+    "max_pool2d_tiled": ([(2, 4, 6, 3)], lambda x: nn.max_pool2d(x, 2)),
     "avg_pool2d_same": ([(2, 5, 7, 3)], lambda x: nn.avg_pool2d(x, 3, 2, "same")),
     "max_pool1d": ([(2, 9, 3)], lambda x: nn.max_pool1d(x, 2)),
     "avg_pool1d_same": ([(2, 9, 3)], lambda x: nn.avg_pool1d(x, 3, 2, "same")),

@@ -93,6 +93,27 @@ def test_max_pool_gradient_goes_to_the_argmax(pool, strides, padding):
     np.testing.assert_allclose(x.grad.numpy(), expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("pool,strides", [((2, 2), (2, 2)), ((3, 2), (3, 2)), ((2, 2), (1, 1)),
+                                          ((2, 3), (2, 2))])
+def test_max_pool_ties_in_every_window_route_to_the_first_maximum(pool, strides):
+    # values from {0, 1, 2}: most windows hold tied maxima; tiled windows (pool == strides,
+    # nothing left over) take a reshaped path, the others the strided one: both pick the first
+    x = ag.tensor(rng.integers(0, 3, size=(2, 6, 6, 3)).astype(np.float64), requires_grad=True)
+    y = ag.nn.max_pool2d(x, pool, strides)
+    g = rng.standard_normal(y.shape)
+    y.backward(ag.tensor(g))
+    expected = np.zeros(x.shape)
+    for i in range(y.shape[1]):
+        for j in range(y.shape[2]):
+            r0, c0 = i * strides[0], j * strides[1]
+            win = x.numpy()[:, r0:r0 + pool[0], c0:c0 + pool[1]]
+            for n in range(2):
+                for c in range(3):
+                    a, b = np.unravel_index(np.argmax(win[n, :, :, c]), pool)
+                    expected[n, r0 + a, c0 + b, c] += g[n, i, j, c]
+    np.testing.assert_allclose(x.grad.numpy(), expected, atol=1e-12)
+
+
 def test_max_pool_ties_route_to_the_first_element():
     x = ag.zeros(1, 2, 2, 1, requires_grad=True)
     ag.nn.max_pool2d(x, 2).sum().backward()
