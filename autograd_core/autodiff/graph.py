@@ -55,19 +55,19 @@ class Primitive:
         # Hot path: kept flat on purpose (every op of every model goes through here).
         if len(args) == 2:
             a, b = args
-            if a.__class__ is Tensor and b.__class__ is Tensor:
+            if isinstance(a, Tensor) and isinstance(b, Tensor):  # weights are Tensor subclasses
                 dev = a._device
                 if b._device is not dev:
                     raise_device_mismatch(self.name, args)
                 needs_grad = a.requires_grad or b.requires_grad
                 arrays = (a._data, b._data)
-            elif a.__class__ is Tensor and not isinstance(b, Tensor):
+            elif isinstance(a, Tensor):
                 dev = a._device
                 needs_grad = a.requires_grad
                 arrays = (a._data, b)
             else:
                 dev, needs_grad, arrays = _scan(self.name, args)
-        elif len(args) == 1 and args[0].__class__ is Tensor:
+        elif len(args) == 1 and isinstance(args[0], Tensor):
             a = args[0]
             dev = a._device
             needs_grad = a.requires_grad

@@ -41,7 +41,7 @@ def _operand(t, x):
 def lerp(start, end, weight):
     """start + weight * (end - start), elementwise with broadcasting (``torch.lerp``); one result
     buffer, so an update like ``m = lerp(m, g, 1 - beta)`` makes no temporaries."""
-    if start.__class__ is Tensor and end.__class__ is Tensor and weight.__class__ is float:
+    if weight.__class__ is float and isinstance(start, Tensor) and isinstance(end, Tensor):
         return P.lerp(start, end, weight)  # an optimizer's update: nothing to convert
     start, end = pair(start, end)
     return P.lerp(start, end, _operand(start if isinstance(start, Tensor) else end, weight))
@@ -49,8 +49,8 @@ def lerp(start, end, weight):
 
 def addcdiv(x, a, b, value=1.0):
     """x + value * a / b, elementwise with broadcasting (``torch.addcdiv``); one result buffer."""
-    if x.__class__ is Tensor and a.__class__ is Tensor and b.__class__ is Tensor \
-            and value.__class__ is float:
+    if value.__class__ is float and isinstance(x, Tensor) and isinstance(a, Tensor) \
+            and isinstance(b, Tensor):
         return P.addcdiv(x, a, b, value)
     x = as_tensor(x)
     a = a if isinstance(a, Tensor) else as_tensor(a, x._device).astype(x.dtype)
