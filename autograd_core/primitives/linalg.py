@@ -35,7 +35,7 @@ def _vjp_b(g, out, a, b):
     if b.ndim == 1:  # (..., n, k) @ (k,)
         return O.matmul(_mT(a), O.expand_dims(g, -1))[..., 0]
     if b.ndim == 2 and a.ndim > 2:  # the leading axes fold into one GEMM (no per-index products)
-        return O.matmul(_mT(O.reshape(a, (-1, a.shape[-1]))), O.reshape(g, (-1, g.shape[-1])))
+        return matmul(_mT(O.reshape(a, (-1, a.shape[-1]))), O.reshape(g, (-1, g.shape[-1])))
     return matmul(_mT(a), g)
 
 

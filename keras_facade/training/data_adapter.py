@@ -92,10 +92,13 @@ def check_finite(named, where):
     """Raise if a float array holds NaN or inf. A cheap check first: the sum of squares (one BLAS
     dot) is finite unless some value is NaN or inf, or large enough to overflow; only then the
     exact scan runs."""
-    floats = [(label, arr) for label, arr in named if arr.dtype.kind == "f" and arr.size]
+    suspects = []
     with np.errstate(over="ignore", invalid="ignore"):
-        suspects = [(label, arr) for label, arr in floats
-                    if not math.isfinite(np.dot(arr.reshape(-1), arr.reshape(-1)))]
+        for label, arr in named:
+            if arr.dtype.kind == "f" and arr.size:
+                flat = arr.reshape(-1)  # a copy when arr is not contiguous: made once
+                if not math.isfinite(np.dot(flat, flat)):
+                    suspects.append((label, arr))
     for label, arr in suspects:
         bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
         if bad.any():
