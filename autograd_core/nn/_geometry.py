@@ -1,10 +1,19 @@
 """Argument checking and output geometry shared by convolution and pooling (TensorFlow rules)."""
+import operator
+
+
+def _as_int(value):
+    """``value`` as an int when it is an integer scalar (int, numpy integer), else None."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def as_pair(value, name, op):
     """An int or a length-2 sequence as a pair of ints."""
-    if isinstance(value, int):
-        return (value, value)
+    if _as_int(value) is not None:
+        return (_as_int(value), _as_int(value))
     try:
         pair = tuple(int(v) for v in value)
     except TypeError:
@@ -18,8 +27,8 @@ def as_pair(value, name, op):
 
 def as_single(value, name, op):
     """An int or a length-1 sequence as an int (1-D ops)."""
-    if isinstance(value, int):
-        return value
+    if _as_int(value) is not None:
+        return _as_int(value)
     try:
         items = tuple(int(v) for v in value)
     except TypeError:
@@ -29,15 +38,16 @@ def as_single(value, name, op):
     return items[0]
 
 
-def check_positive(values, name, op):
+def check_positive(values, name, op, x=None):
     if any(v <= 0 for v in values):
-        raise ValueError(f"{op}: {name} must be positive, got {values}")
+        where = "" if x is None else f" (input {tuple(x.shape)})"
+        raise ValueError(f"{op}: {name} must be positive, got {values}{where}")
 
 
 def check_strides_dilation(op, strides, dilation, x, w):
     """Both positive, and not both above 1 (as TensorFlow)."""
-    check_positive(strides, "strides", op)
-    check_positive(dilation, "dilation", op)
+    check_positive(strides, "strides", op, x)
+    check_positive(dilation, "dilation", op, x)
     if max(strides) > 1 and max(dilation) > 1:
         raise ValueError(f"{op}: dilation {dilation} together with strides {strides} > 1 is not "
                          f"supported (input {x.shape}, kernel {w.shape})")
@@ -67,9 +77,9 @@ def resolve(spatial, kernel, strides, dilation, padding, op, shapes):
     for n, k, s, d in zip(spatial, kernel, strides, dilation):
         before, after, out = axis_pads(n, k, s, d, padding)
         if n + before + after < (k - 1) * d + 1:
-            raise ValueError(
-                f"{op}: the window ({tuple(kernel)}, dilation {tuple(dilation)}) is larger than the "
-                f"padded input ({shapes}, padding={padding!r})")
+            dilated = f" with dilation {tuple(dilation)}" if max(dilation) > 1 else ""
+            raise ValueError(f"{op}: the window {tuple(kernel)}{dilated} is larger than the padded "
+                             f"input ({shapes}, padding={padding!r})")
         pads.append((before, after))
         outs.append(out)
     return tuple(pads), tuple(outs)

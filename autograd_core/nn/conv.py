@@ -8,14 +8,7 @@ from ..ops import reshape
 from ..ops._coerce import as_tensor
 from ..primitives import windows as W
 from ._geometry import (as_pair, as_single, check_bias, check_operands, check_padding,
-                        check_positive, check_strides_dilation, conv_geometry)
-
-
-def _conv(op, x, w, b, strides, dilation, padding):
-    """Shared body of conv1d/conv2d on 4-D operands (conv1d passes H = 1)."""
-    pads, _ = conv_geometry(op, x, w, strides, dilation, padding)
-    args = (x, w) if b is None else (x, w, b)
-    return W.conv2d(*args, strides=strides, dilation=dilation, pads=pads)
+                        check_positive, check_strides_dilation, conv_geometry, resolve)
 
 
 def conv2d(x, w, b=None, stride=1, padding="valid", dilation=1):
@@ -25,30 +18,34 @@ def conv2d(x, w, b=None, stride=1, padding="valid", dilation=1):
     b = None if b is None else as_tensor(b)
     check_operands("conv2d", x, w, 2, 2)
     check_bias("conv2d", b, w.shape[3])
-    return _conv("conv2d", x, w, b, as_pair(stride, "stride", "conv2d"),
-                 as_pair(dilation, "dilation", "conv2d"), padding)
+    strides = as_pair(stride, "stride", "conv2d")
+    dilation = as_pair(dilation, "dilation", "conv2d")
+    pads, _ = conv_geometry("conv2d", x, w, strides, dilation, padding)
+    args = (x, w) if b is None else (x, w, b)
+    return W.conv2d(*args, strides=strides, dilation=dilation, pads=pads)
 
 
 def conv1d(x, w, b=None, stride=1, padding="valid", dilation=1):
-    """1-D convolution: x (N, L, Cin), w (k, Cin, Cout); padding 'valid', 'same' or 'causal'."""
+    """1-D convolution: x (N, L, Cin), w (k, Cin, Cout); padding 'valid', 'same' or 'causal'
+    (stride and dilation may both exceed 1 only with 'causal')."""
+    op = "conv1d"
     x, w = as_tensor(x), as_tensor(w)
     b = None if b is None else as_tensor(b)
-    check_operands("conv1d", x, w, 1, 1)
-    check_bias("conv1d", b, w.shape[2])
-    s = as_single(stride, "stride", "conv1d")
-    d = as_single(dilation, "dilation", "conv1d")
-    n, length, c = x.shape
-    x4 = reshape(x, (n, 1, length, c))
-    w4 = reshape(w, (1,) + w.shape)
-    padding = check_padding(padding, ("valid", "same", "causal"), "conv1d")
+    check_operands(op, x, w, 1, 1)
+    check_bias(op, b, w.shape[2])
+    s, d = as_single(stride, "stride", op), as_single(dilation, "dilation", op)
+    padding = check_padding(padding, ("valid", "same", "causal"), op)
     if padding == "causal":
-        check_positive((s,), "strides", "conv1d")
-        check_positive((d,), "dilation", "conv1d")
-        front = (w.shape[0] - 1) * d
-        args = (x4, w4) if b is None else (x4, w4, b)
-        y = W.conv2d(*args, strides=(1, s), dilation=(1, d), pads=((0, 0), (front, 0)))
+        check_positive((s,), "strides", op)
+        check_positive((d,), "dilation", op)
     else:
-        y = _conv("conv1d", x4, w4, b, (1, s), (1, d), padding)
+        check_strides_dilation(op, (s,), (d,), x, w)
+    shapes = f"input {x.shape}, kernel {w.shape}, strides ({s},)"
+    (pad,), _ = resolve(x.shape[1:2], w.shape[:1], (s,), (d,), padding, op, shapes)
+    n, length, c = x.shape
+    args = (reshape(x, (n, 1, length, c)), reshape(w, (1,) + w.shape))
+    y = W.conv2d(*args, *(() if b is None else (b,)), strides=(1, s), dilation=(1, d),
+                 pads=((0, 0), pad))
     return reshape(y, (n,) + y.shape[2:])
 
 

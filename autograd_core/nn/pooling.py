@@ -12,65 +12,69 @@ from ..primitives import windows as W
 from ._geometry import as_pair, as_single, check_padding, check_positive, resolve
 
 
-def _pool2d(prim, op, x, pool_size, strides, padding):
-    if x.ndim != 4:
-        raise ValueError(f"{op}: input must have shape (batch, height, width, channels), "
-                         f"got {x.shape}")
-    pool = as_pair(pool_size, "pool_size", op)
-    strides = pool if strides is None else as_pair(strides, "strides", op)
-    check_positive(pool, "pool_size", op)
-    check_positive(strides, "strides", op)
+def _pool(prim, op, x, pool_size, strides, padding, rank):
+    """Checked geometry of a 1-D or 2-D pooling, then ``prim`` on 4-D operands (1-D: H = 1)."""
+    x = as_tensor(x)
+    if x.ndim != rank + 2:
+        axes = "height, width" if rank == 2 else "steps"
+        raise ValueError(f"{op}: input must have shape (batch, {axes}, channels), got {x.shape}")
+    as_tuple = as_pair if rank == 2 else lambda v, name, o: (as_single(v, name, o),)
+    pool = as_tuple(pool_size, "pool_size", op)
+    strides = pool if strides is None else as_tuple(strides, "strides", op)
+    check_positive(pool, "pool_size", op, x)
+    check_positive(strides, "strides", op, x)
     padding = check_padding(padding, ("valid", "same"), op)
     shapes = f"input {x.shape}, pool_size {pool}, strides {strides}"
-    pads, _ = resolve(x.shape[1:3], pool, strides, (1, 1), padding, op, shapes)
-    return prim(x, pool=pool, strides=strides, pads=pads)
-
-
-def _pool1d(prim, op, x, pool_size, strides, padding):
-    x = as_tensor(x)
-    if x.ndim != 3:
-        raise ValueError(f"{op}: input must have shape (batch, steps, channels), got {x.shape}")
-    p = as_single(pool_size, "pool_size", op)
-    s = p if strides is None else as_single(strides, "strides", op)
+    pads, _ = resolve(x.shape[1:-1], pool, strides, (1,) * rank, padding, op, shapes)
+    if x.dtype.kind not in "fc" and prim is W.avg_pool2d:
+        x = x.astype("float32")  # an average of integers is a float (as ``mean``)
+    if rank == 2:
+        return prim(x, pool=pool, strides=strides, pads=pads)
     n, length, c = x.shape
-    y = _pool2d(prim, op, reshape(x, (n, 1, length, c)), (1, p), (1, s), padding)
+    y = prim(reshape(x, (n, 1, length, c)), pool=(1,) + pool, strides=(1,) + strides,
+             pads=((0, 0),) + pads)
     return reshape(y, (n, y.shape[2], c))
 
 
 def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Max pooling over (N, H, W, C); ``strides`` defaults to ``pool_size``."""
-    return _pool2d(W.max_pool2d, "max_pool2d", as_tensor(x), pool_size, strides, padding)
+    return _pool(W.max_pool2d, "max_pool2d", x, pool_size, strides, padding, 2)
 
 
 def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Average pooling over (N, H, W, C); 'same' windows divide by their real element count."""
-    return _pool2d(W.avg_pool2d, "avg_pool2d", as_tensor(x), pool_size, strides, padding)
+    return _pool(W.avg_pool2d, "avg_pool2d", x, pool_size, strides, padding, 2)
 
 
 def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Max pooling over (N, L, C)."""
-    return _pool1d(W.max_pool2d, "max_pool1d", x, pool_size, strides, padding)
+    return _pool(W.max_pool2d, "max_pool1d", x, pool_size, strides, padding, 1)
 
 
 def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Average pooling over (N, L, C)."""
-    return _pool1d(W.avg_pool2d, "avg_pool1d", x, pool_size, strides, padding)
+    return _pool(W.avg_pool2d, "avg_pool1d", x, pool_size, strides, padding, 1)
 
 
-def _spatial_axes(x, axes):
-    return tuple(range(1, x.ndim - 1)) if axes is None else axes
+def _spatial_axes(x, axes, op):
+    if axes is not None:
+        return axes
+    if x.ndim < 3:
+        raise ValueError(f"{op}: input must have at least one axis between batch and channels, "
+                         f"got shape {x.shape}")
+    return tuple(range(1, x.ndim - 1))
 
 
 def global_max_pool(x, axes=None, keepdims=False):
     """Maximum over ``axes`` (default: every axis between batch and channels)."""
     x = as_tensor(x)
-    return _max(x, axis=_spatial_axes(x, axes), keepdims=keepdims)
+    return _max(x, axis=_spatial_axes(x, axes, "global_max_pool"), keepdims=keepdims)
 
 
 def global_avg_pool(x, axes=None, keepdims=False):
     """Mean over ``axes`` (default: every axis between batch and channels)."""
     x = as_tensor(x)
-    return _mean(x, axis=_spatial_axes(x, axes), keepdims=keepdims)
+    return _mean(x, axis=_spatial_axes(x, axes, "global_avg_pool"), keepdims=keepdims)
 
 
 def _bilinear_matrix(n_in, factor, dtype):

@@ -120,14 +120,15 @@ def _lstm_fwd(xp, zx, h0, c0, u_kernel, keep=True):
 
 def _lstm_backprop_arrays(xp, g, res, h0, hs, u_kernel):
     """First-order BPTT from the forward's residuals: a few small in-cache ops and one (B, 4u) x
-    (4u, u) product per step, then one GEMM for the kernel gradient."""
+    (4u, u) product per step, then one GEMM for the kernel gradient. dzx comes out contiguous in
+    the (B, T, 4u) layout of zx."""
     t_len, _, b, u = res.shape
-    dzx = xp.empty((t_len, b, 4 * u), dtype=res.dtype)
+    dzx = xp.empty((b, t_len, 4 * u), dtype=res.dtype)
     kernel_t = xp.ascontiguousarray(u_kernel.T)
     dh_next, dc_next = xp.zeros((b, u), dtype=res.dtype), xp.zeros((b, u), dtype=res.dtype)
     dh, dc = xp.empty_like(dh_next), xp.empty_like(dc_next)
     for t in range(t_len - 1, -1, -1):
-        r, g_t, dz = res[t], g[t], dzx[t]
+        r, g_t, dz = res[t], g[t], dzx[:, t]
         xp.add(g_t[0], dh_next, out=dh)
         xp.multiply(dh, r[1], out=dc)
         dc += g_t[1]
@@ -137,12 +138,12 @@ def _lstm_backprop_arrays(xp, g, res, h0, hs, u_kernel):
         xp.multiply(r[5], dh, out=dz_gates[3])
         xp.multiply(dc, r[0], out=dc_next)
         xp.matmul(dz, kernel_t, out=dh_next)
-    h_prev = xp.empty((t_len, b, u), dtype=res.dtype)
+    h_prev = xp.empty((b, t_len, u), dtype=res.dtype)
     if t_len:
-        h_prev[0] = h0
-        h_prev[1:] = hs[:-1]
-    d_kernel = h_prev.reshape(t_len * b, u).T @ dzx.reshape(t_len * b, 4 * u)
-    return dzx.transpose(1, 0, 2), dh_next, dc_next, d_kernel
+        h_prev[:, 0] = h0
+        h_prev[:, 1:] = hs[:-1].transpose(1, 0, 2)
+    d_kernel = h_prev.reshape(b * t_len, u).T @ dzx.reshape(b * t_len, 4 * u)
+    return dzx, dh_next, dc_next, d_kernel
 
 
 def _lstm_backprop(g, out, zx, h0, c0, u_kernel):

@@ -157,6 +157,15 @@ def test_conv1d_matches_direct_loops(padding, stride, dilation):
     np.testing.assert_allclose(got, ref, atol=1e-10)
 
 
+def test_conv1d_causal_takes_stride_and_dilation_together():
+    x = rng.standard_normal((2, 10, 3))
+    w = rng.standard_normal((3, 3, 4))
+    got = ag.nn.conv1d(ag.tensor(x), ag.tensor(w), stride=3, padding="causal", dilation=2).numpy()
+    xp = np.pad(x, ((0, 0), (4, 0), (0, 0)))
+    ref = np.stack([sum(xp[:, 3 * i + 2 * a] @ w[a] for a in range(3)) for i in range(4)], axis=1)
+    np.testing.assert_allclose(got, ref, atol=1e-10)
+
+
 def test_conv1d_causal_output_ignores_the_future():
     x = ag.randn(1, 8, 2, requires_grad=True)
     y = ag.nn.conv1d(x, ag.randn(3, 2, 2), padding="causal", dilation=2)
@@ -244,7 +253,7 @@ def test_conv2d_transpose_output_shape(n, k, s, padding):
 
 @pytest.mark.parametrize("call,message", [
     (lambda: ag.nn.conv2d(ag.ones(1, 2, 2, 3), ag.ones(3, 3, 3, 4)),
-     r"conv2d: the window \(\(3, 3\).*larger than the padded input.*\(1, 2, 2, 3\)"),
+     r"conv2d: the window \(3, 3\) is larger than the padded input.*\(1, 2, 2, 3\)"),
     (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 2), ag.ones(3, 3, 3, 4)),
      r"conv2d: input has 2 channels but the kernel \(3, 3, 3, 4\) expects 3"),
     (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 4), stride=0),
@@ -258,7 +267,11 @@ def test_conv2d_transpose_output_shape(n, k, s, padding):
     (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 4), ag.ones(3)),
      r"conv2d: bias must have shape \(4,\)"),
     (lambda: ag.nn.conv1d(ag.ones(1, 2, 3), ag.ones(4, 3, 4)),
-     r"conv1d: the window.*larger than the padded input"),
+     r"conv1d: the window \(4,\) is larger than the padded input \(input \(1, 2, 3\), "
+     r"kernel \(4, 3, 4\)"),
+    (lambda: ag.nn.conv1d(ag.ones(1, 9, 3), ag.ones(3, 3, 4), stride=2, dilation=2),
+     r"conv1d: dilation \(2,\) together with strides \(2,\) > 1 is not supported \(input "
+     r"\(1, 9, 3\), kernel \(3, 3, 4\)\)"),
     (lambda: ag.nn.conv1d(ag.ones(1, 6, 3), ag.ones(3, 2, 4)),
      r"conv1d: input has 3 channels but the kernel \(3, 2, 4\) expects 2"),
     (lambda: ag.nn.conv1d(ag.ones(1, 6, 3), ag.ones(3, 3, 4), stride=-1, padding="causal"),
@@ -272,7 +285,7 @@ def test_conv2d_transpose_output_shape(n, k, s, padding):
      r"depthwise_conv2d: input has 2 channels but the kernel \(3, 3, 3, 2\) expects 3 "
      r"\(input shape \(1, 5, 5, 2\)\)"),
     (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 2, 4, 3), ag.ones(3, 3, 3, 2)),
-     r"depthwise_conv2d: the window \(\(3, 3\).*larger than the padded input \(input "
+     r"depthwise_conv2d: the window \(3, 3\) is larger than the padded input \(input "
      r"\(1, 2, 4, 3\), kernel \(3, 3, 3, 2\).*padding='valid'"),
     (lambda: ag.nn.depthwise_conv2d(ag.ones(1, 5, 5, 3), ag.ones(3, 3, 3, 2), stride=(1, 0)),
      r"depthwise_conv2d: strides must be positive, got \(1, 0\)"),

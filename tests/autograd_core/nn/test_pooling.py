@@ -189,12 +189,22 @@ def test_upsampling_bilinear():
 
 @pytest.mark.parametrize("call,message", [
     (lambda: ag.nn.max_pool2d(ag.ones(1, 1, 4, 2), 2),
-     r"max_pool2d: the window \(\(2, 2\).*larger than the padded input \(input \(1, 1, 4, 2\)"),
+     r"max_pool2d: the window \(2, 2\) is larger than the padded input \(input \(1, 1, 4, 2\)"),
     (lambda: ag.nn.avg_pool2d(ag.ones(1, 4, 4, 2), 2, strides=0),
      r"avg_pool2d: strides must be positive, got \(0, 0\)"),
     (lambda: ag.nn.max_pool2d(ag.ones(4, 4, 2), 2), r"max_pool2d: input must have shape"),
     (lambda: ag.nn.max_pool1d(ag.ones(1, 4, 2), 2, padding="full"),
      r"max_pool1d: padding must be one of"),
+    (lambda: ag.nn.avg_pool1d(ag.ones(2, 2, 3), 3),
+     r"avg_pool1d: the window \(3,\) is larger than the padded input \(input \(2, 2, 3\), "
+     r"pool_size \(3,\), strides \(3,\), padding='valid'\)"),
+    (lambda: ag.nn.max_pool1d(ag.ones(2, 5, 3), 2, 0),
+     r"max_pool1d: strides must be positive, got \(0,\) \(input \(2, 5, 3\)\)"),
+    (lambda: ag.nn.max_pool1d(ag.ones(2, 5), 2),
+     r"max_pool1d: input must have shape \(batch, steps, channels\), got \(2, 5\)"),
+    (lambda: ag.nn.global_avg_pool(ag.ones(2, 5)),
+     r"global_avg_pool: input must have at least one axis between batch and channels, "
+     r"got shape \(2, 5\)"),
     (lambda: ag.nn.upsampling2d(ag.ones(1, 2, 2, 1), 2, interpolation="cubic"),
      r"upsampling2d: interpolation must be"),
 ])
@@ -235,3 +245,18 @@ def test_results_and_gradients_stay_on_the_test_device():
 def test_results_and_gradients_on_each_device(device):
     """The suite's devices ('cuda' too when a GPU is usable) give the CPU values."""
     _compare_with_cpu(device)
+
+
+def test_pool_sizes_may_be_numpy_integers():
+    x = ag.tensor(rng.standard_normal((1, 6, 6, 2)))
+    y = ag.nn.max_pool2d(x, np.int64(3), strides=np.int32(3))
+    np.testing.assert_array_equal(y.numpy(), ag.nn.max_pool2d(x, 3).numpy())
+    assert ag.nn.avg_pool1d(ag.tensor(rng.standard_normal((1, 6, 2))), np.int64(2)).shape == (1, 3, 2)
+
+
+def test_average_of_integers_is_float32():
+    x = np.arange(32).reshape(1, 4, 4, 2)
+    y = ag.nn.avg_pool2d(x, 2)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.numpy()[0, :, :, 0], [[5, 9], [21, 25]])
+    assert ag.nn.avg_pool1d(np.arange(8).reshape(1, 4, 2), 2).numpy().tolist() == [[[1, 2], [5, 6]]]
