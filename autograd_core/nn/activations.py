@@ -1,5 +1,6 @@
 """Activation functions with Keras semantics (Keras 3 defaults unless named otherwise).
 
+Activations compute in floating point: integer and bool inputs become float32 (the default float).
 Branches that could overflow are fed clamped inputs, so an unused branch of ``where`` never turns into
 an inf or NaN gradient. ``softplus`` is a primitive: log(1 + e^x) computed without overflow, with
 derivative sigmoid(x).
@@ -7,7 +8,7 @@ derivative sigmoid(x).
 import math
 
 from ..autodiff.graph import primitive
-from ..ops import (erf, exp, expm1, minimum, tanh, sigmoid, where, clip, abs as _abs,  # noqa: F401
+from ..ops import (erf, exp, expm1, tanh, sigmoid, where, clip, abs as _abs,  # noqa: F401
                    softmax, log_softmax)
 from ..ops import relu as _relu
 from ..ops._coerce import as_tensor
@@ -30,41 +31,52 @@ _softplus = primitive("softplus", _softplus_fwd,
                       doc="log(1 + exp(x)) without overflow.")
 
 
+def _real(x):
+    """``x`` as a floating-point tensor (integers and bools as float32)."""
+    x = as_tensor(x)
+    return x if x._data.dtype.kind in "fc" else x.astype("float32")
+
+
 def softplus(x):
     """log(1 + e^x), stable for any x."""
-    return _softplus(as_tensor(x))
+    return _softplus(_real(x))
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Keras ReLU: x for threshold <= x < max_value, max_value above it, and
-    negative_slope * (x - threshold) below the threshold."""
-    x = as_tensor(x)
-    if negative_slope == 0 and threshold == 0:
-        y = _relu(x)
-    elif negative_slope == 0:
-        y = where(x >= threshold, x, 0.0)
+    """Keras 3's ReLU: x above ``threshold`` (0 at and below it), clipped to [0, max_value] when
+    ``max_value`` is given, minus negative_slope * relu(threshold - x)."""
+    x = _real(x)
+    if negative_slope != 0 and max_value is None and threshold == 0:
+        return leaky_relu(x, negative_slope)
+    if threshold != 0:
+        y = where(x > threshold, x, 0.0)
+    elif max_value == 6:
+        y, max_value = relu6(x), None
     else:
-        y = where(x >= threshold, x, (x - threshold) * negative_slope)
+        y = _relu(x)
     if max_value is not None:
-        y = where(x >= max_value, float(max_value), y)
+        y = clip(y, 0.0, float(max_value))
+    if negative_slope != 0:
+        y = y - _relu(threshold - x) * negative_slope
     return y
 
 
 def relu6(x):
-    """min(max(x, 0), 6)."""
-    return minimum(_relu(as_tensor(x)), 6.0)
+    """min(max(x, 0), 6); the derivative is 0 at both kinks (as TensorFlow and PyTorch)."""
+    x = _real(x)
+    return where(x < 6.0, _relu(x), 6.0)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """x for x > 0, negative_slope * x otherwise."""
-    x = as_tensor(x)
+    x = _real(x)
     return where(x > 0, x, x * negative_slope)
 
 
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha * (e^x - 1) otherwise."""
-    x = as_tensor(x)
-    return where(x > 0, x, expm1(minimum(x, 0.0)) * alpha)
+    """x for x > 0, alpha * (e^x - 1) otherwise (derivative alpha at 0, as TensorFlow and PyTorch)."""
+    x = _real(x)
+    return where(x > 0, x, expm1(where(x > 0, 0.0, x)) * alpha)
 
 
 def selu(x):
@@ -74,7 +86,7 @@ def selu(x):
 
 def gelu(x, approximate=False):
     """x * Phi(x), exact through erf; ``approximate=True`` uses the tanh formula."""
-    x = as_tensor(x)
+    x = _real(x)
     if approximate:
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * (tanh(inner) + 1.0) * 0.5
@@ -83,7 +95,7 @@ def gelu(x, approximate=False):
 
 def silu(x):
     """x * sigmoid(x)."""
-    x = as_tensor(x)
+    x = _real(x)
     return x * sigmoid(x)
 
 
@@ -92,39 +104,39 @@ swish = silu
 
 def softsign(x):
     """x / (1 + |x|)."""
-    x = as_tensor(x)
+    x = _real(x)
     return x / (_abs(x) + 1.0)
 
 
 def hard_sigmoid(x):
-    """Keras 3: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)."""
-    return clip(as_tensor(x) * (1 / 6) + 0.5, 0.0, 1.0)
+    """Keras 3: relu6(x + 3) / 6 (derivative 0 at x = -3 and 3, as relu6)."""
+    return relu6(_real(x) + 3.0) / 6.0
 
 
 def hard_sigmoid_keras2(x):
     """Keras 2: clip(0.2 * x + 0.5, 0, 1)."""
-    return clip(as_tensor(x) * 0.2 + 0.5, 0.0, 1.0)
+    return clip(_real(x) * 0.2 + 0.5, 0.0, 1.0)
 
 
 def hard_silu(x):
     """x * hard_sigmoid(x) (hard swish)."""
-    x = as_tensor(x)
+    x = _real(x)
     return x * hard_sigmoid(x)
 
 
 def exponential(x):
-    return exp(as_tensor(x))
+    return exp(_real(x))
 
 
 def mish(x):
     """x * tanh(softplus(x))."""
-    x = as_tensor(x)
+    x = _real(x)
     return x * tanh(softplus(x))
 
 
 def log_sigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), stable for any x."""
-    return -softplus(-as_tensor(x))
+    return -softplus(-_real(x))
 
 
 def linear(x):

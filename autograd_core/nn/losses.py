@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autodiff.graph import primitive
 from ..primitives._lazy import O
-from ..ops import clip, log, logsumexp, log_softmax, sigmoid, sum as _sum, moveaxis, reshape
+from ..ops import clip, log, log_softmax, sigmoid, sum as _sum, moveaxis, reshape
 from ..ops._coerce import as_tensor
 
 EPSILON = 1e-7
@@ -105,10 +105,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         output = moveaxis(output, axis, -1)
     flat = reshape(output, (-1, classes))
     key = (np.arange(flat.shape[0]), ids)
-    picked = flat[key]
     if from_logits:
-        loss = logsumexp(flat, axis=-1) - picked
+        loss = -log_softmax(flat, axis=-1)[key]
     else:
-        p = clip(picked / _sum(flat, axis=-1), EPSILON, 1.0 - EPSILON)
+        p = clip(flat[key] / _sum(flat, axis=-1), EPSILON, 1.0 - EPSILON)
         loss = -log(p)
     return reshape(loss, expected)

@@ -65,20 +65,33 @@ def _unary(prim):
     return op
 
 
+def _real_unary(prim):
+    """A function of the reals: integer and bool inputs are computed in float32, the default float
+    (as when an integer tensor meets a Python float)."""
+    def op(x):
+        x = as_tensor(x)
+        if x._data.dtype.kind not in "fc":
+            x = x.astype(backend.float32)
+        return prim(x)
+    op.__name__ = prim.name
+    op.__doc__ = f"Elementwise {prim.name} (integers are computed in float32)."
+    return op
+
+
 negative = neg = _unary(P.neg)
-exp = _unary(P.exp)
-expm1 = _unary(P.expm1)
-log = _unary(P.log)
-log1p = _unary(P.log1p)
-sqrt = _unary(P.sqrt)
-sin = _unary(P.sin)
-cos = _unary(P.cos)
-tanh = _unary(P.tanh)
-sigmoid = _unary(P.sigmoid)
+exp = _real_unary(P.exp)
+expm1 = _real_unary(P.expm1)
+log = _real_unary(P.log)
+log1p = _real_unary(P.log1p)
+sqrt = _real_unary(P.sqrt)
+sin = _real_unary(P.sin)
+cos = _real_unary(P.cos)
+tanh = _real_unary(P.tanh)
+sigmoid = _real_unary(P.sigmoid)
 relu = _unary(P.relu)
 abs = absolute = _unary(P.abs)
 sign = _unary(P.sign)
-erf = _unary(P.erf)
+erf = _real_unary(P.erf)
 logical_not = _unary(P.logical_not)
 isnan = _unary(P.isnan)
 isfinite = _unary(P.isfinite)

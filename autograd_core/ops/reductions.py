@@ -68,12 +68,19 @@ def std(x, axis=None, ddof=0, keepdims=False):
     return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
 
 
+def finite_max(x, axis):
+    """The maximum along ``axis`` (kept), 0 where it is not finite, without gradient: the shift that
+    makes ``logsumexp`` and ``log_softmax`` stable."""
+    from .math import where, isfinite
+    m = max(x, axis, keepdims=True).detach()
+    return where(isfinite(m), m, 0.0)
+
+
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) computed stably (the max is subtracted first)."""
-    from .math import exp, log, where, isfinite
+    from .math import exp, log
     x = as_tensor(x)
-    m = max(x, axis, keepdims=True).detach()
-    m = where(isfinite(m), m, 0.0)
+    m = finite_max(x, axis)
     out = log(sum(exp(x - m), axis, keepdims=True)) + m
     if not keepdims:
         out = out.reshape(tuple(n for i, n in enumerate(out.shape)

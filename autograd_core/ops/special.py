@@ -1,7 +1,7 @@
 """Normalizing ops: softmax (a primitive: one pass forward, s (g - sum(g s)) back) and log_softmax
-(stable: log-sum-exp with the max subtracted first)."""
+(stable: the max subtracted first)."""
 from ..autodiff.graph import primitive
-from .reductions import logsumexp, sum
+from .reductions import finite_max, sum
 from ._coerce import as_tensor
 
 
@@ -20,13 +20,19 @@ _softmax = primitive("softmax", _softmax_fwd, vjps=[_softmax_rule], jvps=[_softm
                      doc="exp(x) / sum(exp(x), axis), computed with the max subtracted.")
 
 
-def softmax(x, axis=-1):
+def _real(x):
     x = as_tensor(x)
-    if x.dtype.kind != "f":
-        x = x.astype("float32")
-    return _softmax(x, axis=axis)
+    return x if x.dtype.kind == "f" else x.astype("float32")
+
+
+def softmax(x, axis=-1):
+    return _softmax(_real(x), axis=axis)
 
 
 def log_softmax(x, axis=-1):
-    x = as_tensor(x)
-    return x - logsumexp(x, axis, keepdims=True)
+    """(x - m) - log(sum(exp(x - m))): subtracting the max m first keeps the result exact to rounding
+    even where |x| is large."""
+    from .math import exp, log
+    x = _real(x)
+    shifted = x - finite_max(x, axis)
+    return shifted - log(sum(exp(shifted), axis, keepdims=True))

@@ -13,9 +13,10 @@ max/min reductions     split evenly among all tied elements
 clip(x, lo, hi)        1 at x == lo or x == hi (gradient flows at the bounds)
 =====================  =========================================================
 
-Rules with a pole (div, log, log1p, sqrt, pow) or an overflow (exp, expm1) treat a zero cotangent as
-a hard zero, so an inf or NaN in the branch of ``where`` that was not selected never turns into a
-NaN gradient.
+Rules with a pole (div, log, log1p, sqrt, pow) or an overflow (exp, expm1) give 0 where a zero
+cotangent meets an infinite or NaN factor, so an inf or NaN in the branch of ``where`` that was not
+selected never turns into a NaN gradient; with a finite factor a zero cotangent is an ordinary value
+(the rule stays linear in it, so second-order derivatives through it are exact).
 """
 import numpy as np
 
@@ -25,8 +26,10 @@ from ._lazy import O
 
 
 def _safe(g, value):
-    """``value`` where the cotangent is non-zero, else 0 (keeps 0 * inf from becoming NaN)."""
-    return O.where(g == 0, 0.0, value)
+    """``value`` (the cotangent times a factor), but 0 where the cotangent is 0 and the product is
+    NaN: 0 * inf from the unused branch of ``where`` stays 0. Everywhere else ``value`` is kept as
+    it is, so its derivative with respect to ``g`` (second order) is the factor, also at g = 0."""
+    return O.where(O.logical_and(g == 0, O.isnan(value)), 0.0, value)
 
 
 # -- binary arithmetic -----------------------------------------------------------------------

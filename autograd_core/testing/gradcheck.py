@@ -259,14 +259,16 @@ def gradgradcheck(f, *inputs, grad_outputs=None, eps=None, atol=None, rtol=None,
     """Check second derivatives: :func:`gradcheck` of ``(inputs, u) -> VJP of f at inputs with
     cotangent u``, differentiated with respect to both the inputs and ``u``.
 
-    ``grad_outputs`` (one per output of ``f``) defaults to random values from ``seed``.
+    ``grad_outputs`` (one per output of ``f``) defaults to random values from ``seed`` with about
+    a third of the entries exactly 0: the VJP must stay linear in ``u`` at a zero cotangent too.
     """
     prob = _Problem(f, inputs, argnums)
     with no_grad():
         outs = prob.call(*prob.xs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)
-        grad_outputs = [Tensor._make(o.device.asarray(rng.standard_normal(o.shape)), o.device)
+        grad_outputs = [Tensor._make(o.device.asarray(rng.standard_normal(o.shape)
+                                                      * (rng.random(o.shape) > 1 / 3)), o.device)
                         for o in outs]
     elif not isinstance(grad_outputs, (tuple, list)):
         grad_outputs = [grad_outputs]

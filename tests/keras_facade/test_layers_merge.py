@@ -82,7 +82,7 @@ def test_activation_layers_match_their_formulas():
     np.testing.assert_allclose(L.ReLU()(x).numpy(), np.maximum(x, 0))
     np.testing.assert_allclose(L.ReLU(max_value=6.0)(x).numpy(), np.clip(x, 0, 6))
     np.testing.assert_allclose(L.ReLU(negative_slope=0.1, threshold=1.0)(x).numpy(),
-                               np.where(x >= 1, x, 0.1 * (x - 1)), rtol=1e-6)
+                               np.where(x > 1, x, 0.1 * (x - 1)), rtol=1e-6)
     np.testing.assert_allclose(L.LeakyReLU()(x).numpy(), np.where(x > 0, x, 0.3 * x), rtol=1e-6)
     np.testing.assert_allclose(L.ELU(0.5)(x).numpy(), np.where(x > 0, x, 0.5 * np.expm1(x)),
                                rtol=1e-5)

@@ -76,16 +76,56 @@ def test_extreme_inputs_stay_finite(name):
     assert np.all(np.isfinite(x.grad.numpy())), name
 
 
-def test_keras_relu_arguments():
-    x = np.array([-3.0, -1.0, 0.5, 1.0, 2.0, 7.0])
-    np.testing.assert_allclose(ag.nn.relu(x, max_value=6.0).numpy(), [0, 0, 0.5, 1, 2, 6])
-    np.testing.assert_allclose(ag.nn.relu(x, negative_slope=0.1).numpy(),
-                               [-0.3, -0.1, 0.5, 1, 2, 7])
-    np.testing.assert_allclose(ag.nn.relu(x, threshold=1.0).numpy(), [0, 0, 0, 1, 2, 7])
-    np.testing.assert_allclose(ag.nn.relu(x, negative_slope=0.5, threshold=1.0, max_value=5).numpy(),
-                               [-2, -1, -0.25, 1, 2, 5])
-    assert gradcheck(lambda x: ag.nn.relu(x, negative_slope=0.1, max_value=4.0),
-                     ag.tensor([-2.0, 1.0, 5.0]))
+def keras_relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras 3's ReLU in numpy: x where x > threshold, clipped to [0, max_value], minus
+    negative_slope * relu(threshold - x)."""
+    y = np.where(x > threshold, x, 0.0) if threshold != 0 else np.maximum(x, 0.0)
+    if max_value is not None:
+        y = np.clip(y, 0.0, max_value)
+    return y - negative_slope * np.maximum(threshold - x, 0.0)
+
+
+RELU_ARGS = [dict(max_value=6.0), dict(negative_slope=0.1), dict(threshold=1.0),
+             dict(threshold=1.5, negative_slope=0.1, max_value=5.0), dict(max_value=5.0, threshold=-1.0),
+             dict(max_value=5.0, threshold=-1.0, negative_slope=0.2), dict(max_value=1.0, threshold=2.0),
+             dict(max_value=1.0, threshold=2.0, negative_slope=0.3), dict(negative_slope=0.1, max_value=5.0),
+             dict(negative_slope=0.5, threshold=1.0, max_value=5)]
+
+
+@pytest.mark.parametrize("kwargs", RELU_ARGS)
+def test_keras_relu_arguments(kwargs):
+    x = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 5.0, 6.0, 7.0])
+    np.testing.assert_allclose(ag.nn.relu(x, **kwargs).numpy(), keras_relu(x, **kwargs), atol=1e-15)
+    away = x[np.all([np.abs(x - k) > 0.1 for k in (0.0, 1.0, 1.5, 2.0, -1.0, 5.0, 6.0)], axis=0)]
+    assert gradcheck(lambda t: ag.nn.relu(t, **kwargs), ag.tensor(away))
+
+
+def test_keras_relu_examples_and_kinks():
+    x = np.array([-10, -5, 0.0, 5, 10])
+    assert ag.nn.relu(x, threshold=5.0).numpy().tolist() == [0, 0, 0, 0, 10]  # 0 at the threshold
+    assert ag.nn.relu(x, negative_slope=0.5).numpy().tolist() == [-5, -2.5, 0, 5, 10]
+    assert ag.nn.relu(x, max_value=5.0).numpy().tolist() == [0, 0, 0, 5, 5]
+
+    def slope(at, **kwargs):
+        return ag.grad(lambda t: ag.nn.relu(t, **kwargs).sum())(ag.tensor([at])).numpy()[0]
+    assert slope(1.5, threshold=1.5) == 0.0
+    assert slope(5.0, max_value=5.0) == 1.0  # clip passes the gradient at its bound
+    assert slope(0.0, negative_slope=0.1) == pytest.approx(0.1)  # leaky_relu
+    assert slope(0.0, negative_slope=0.1, max_value=5.0) == 0.0
+    assert slope(-0.5, max_value=5.0, threshold=-1.0) == 0.0  # clipped to 0
+
+
+@pytest.mark.parametrize("fn,at,expected", [
+    (ag.nn.relu6, [0.0, 6.0, 3.0], [0.0, 0.0, 1.0]),
+    (ag.nn.hard_sigmoid, [-3.0, 3.0, 0.0], [0.0, 0.0, 1 / 6]),
+    (ag.nn.hard_silu, [-3.0, 3.0, 0.0], [0.0, 1.0, 0.5]),
+    (ag.nn.elu, [0.0], [1.0]),
+    (lambda t: ag.nn.elu(t, 0.5), [0.0], [0.5]),
+    (ag.nn.selu, [0.0], [ag.nn.activations.SELU_SCALE * ag.nn.activations.SELU_ALPHA]),
+])
+def test_derivatives_at_the_kinks_follow_pytorch(fn, at, expected):
+    g = ag.grad(lambda t: fn(t).sum())(ag.tensor(np.array(at))).numpy()
+    np.testing.assert_allclose(g, expected, rtol=1e-15)
 
 
 def test_leaky_relu_slope_argument():
@@ -96,3 +136,20 @@ def test_float32_in_float32_out():
     x = ag.randn(5)
     for name, (fn, _) in REFERENCES.items():
         assert fn(x).dtype == np.float32, name
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_integer_inputs_compute_in_float32(name):
+    fn = REFERENCES[name][0]
+    ints = np.array([-3, -1, 0, 2, 5])
+    y = fn(ints)
+    assert y.dtype == np.float32, name
+    np.testing.assert_array_equal(y.numpy(), fn(ints.astype(np.float32)).numpy())
+
+
+@pytest.mark.parametrize("op", ["exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tanh",
+                                "sigmoid", "erf"])
+def test_real_functions_of_integers_are_float32(op):
+    y = getattr(ag, op)(np.array([1, 2, 3]))
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.numpy(), getattr(ag, op)(np.array([1.0, 2.0, 3.0])).numpy())

@@ -99,6 +99,32 @@ def test_logits_paths_are_stable_at_large_logits():
         assert np.all(np.abs(grad) <= 1 + 1e-6)
 
 
+def test_logits_paths_keep_float32_precision_next_to_large_logits():
+    # two tied logits of 1e4: the loss is log 2, not log 2 rounded at the scale of 1e4
+    x = np.array([[1e4, 1e4, -1e4], [-1e4, -1e4, -1e4]], dtype=np.float32)
+    t = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    cce = ag.nn.categorical_crossentropy(t, x, from_logits=True).numpy()
+    sparse = ag.nn.sparse_categorical_crossentropy(np.array([0, 2]), x, from_logits=True).numpy()
+    np.testing.assert_allclose(cce, [np.log(2), np.log(3)], rtol=1e-6)
+    np.testing.assert_allclose(sparse, [np.log(2), np.log(3)], rtol=1e-6)
+    np.testing.assert_allclose(ag.nn.log_softmax(x).numpy()[0], [-np.log(2), -np.log(2), -2e4 - np.log(2)],
+                               rtol=1e-6)
+    big = np.array([1e15, 1e15, 0.0])  # float64: exact to rounding as well
+    np.testing.assert_allclose(ag.nn.log_softmax(big).numpy()[:2], -np.log(2), rtol=1e-12)
+
+
+def test_binary_crossentropy_mixed_second_derivative_at_hard_targets():
+    # d2L / (dt dp) = -1/p - 1/(1 - p), also where t is exactly 0 or 1
+    t = np.array([0.0, 1.0, 0.0, 1.0])
+    p = ag.tensor(np.array([0.4, 0.7, 0.9, 0.2]))
+
+    def dloss_dt(t):
+        return ag.grad(lambda p: ag.nn.binary_crossentropy(t, p).sum())(p)
+    mixed = ag.jacobian(lambda t: dloss_dt(t))(ag.tensor(t)).numpy()
+    pv = p.numpy()
+    np.testing.assert_allclose(np.diag(mixed), -1 / pv - 1 / (1 - pv), rtol=1e-12)
+
+
 def test_probability_paths_clip_instead_of_overflowing():
     p = ag.tensor(np.array([[0.0, 1.0]], dtype=np.float32))
     t = np.array([[1.0, 0.0]], dtype=np.float32)
