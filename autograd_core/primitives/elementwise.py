@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autodiff.graph import primitive
 from ..tensor import Tensor
+from ._erf import erf as _erf_values
 from ._lazy import O
 
 
@@ -212,39 +213,7 @@ abs = primitive("abs", lambda xp, x: xp.abs(x),
 sign = primitive("sign", lambda xp, x: xp.sign(x), differentiable=False)
 
 
-def _erf_series_coeffs(n_terms=52):
-    """Maclaurin coefficients of erf(x)/x as a polynomial in x**2 (enough terms for |x| < 3)."""
-    c, out = 2.0 / np.sqrt(np.pi), []
-    for n in range(n_terms):
-        out.append(c / (2 * n + 1))
-        c *= -1.0 / (n + 1)
-    return out[::-1]
-
-
-_ERF_SERIES = _erf_series_coeffs()
-
-
-def _erf(xp, x):
-    """erf in float64 to ~1e-12 and continuous (so finite differences see its true slope): the
-    Maclaurin series for |x| < 3, and 1 - erfc from the Numerical Recipes Chebyshev fit (fractional
-    error < 1.2e-7 of erfc(x) <= 2.2e-5) beyond."""
-    z = xp.abs(x).astype(np.float64)
-    zs = xp.minimum(z, 3.0)
-    z2 = zs * zs
-    series = _ERF_SERIES[0]
-    for c in _ERF_SERIES[1:]:
-        series = series * z2 + c
-    series = series * zs
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))
-    tail = 1.0 - t * xp.exp(poly)
-    mag = xp.where(z < 3.0, series, tail)
-    return xp.where(x >= 0, mag, -mag).astype(x.dtype, copy=False)
-
-
-erf = primitive("erf", _erf,
+erf = primitive("erf", _erf_values,
                 vjps=[lambda g, out, x: g * (2 / np.sqrt(np.pi)) * O.exp(-x * x)],
                 jvps=[lambda t, out, x: t * (2 / np.sqrt(np.pi)) * O.exp(-x * x)])
 
