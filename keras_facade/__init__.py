@@ -14,7 +14,7 @@ _SUBMODULES = {
 }
 _NAMES = {
     "Model": "models", "Sequential": "models", "load_model": "models", "model_from_json": "models",
-    "Input": "layers", "Layer": "layers",
+    "Input": "layers", "Layer": "layers", "Variable": "variables",
 }
 
 

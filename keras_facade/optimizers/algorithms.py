@@ -35,6 +35,7 @@ class _EpsilonPlacement:
 
 class SGD(Optimizer):
     """Gradient descent with optional (Nesterov) momentum: m = mu*m - lr*g; p += m."""
+    default_name = "SGD"
     rule = staticmethod(rules.sgd)
     _hyper_names = ("momentum", "nesterov")
 
@@ -50,6 +51,7 @@ class SGD(Optimizer):
 
 class RMSprop(_EpsilonPlacement, Optimizer):
     """RMSprop (Keras 3: epsilon inside the square root; optional centering and momentum)."""
+    default_name = "rmsprop"
     rule = staticmethod(rules.rmsprop)
     _hyper_names = ("rho", "momentum", "epsilon", "centered")
 
@@ -70,6 +72,7 @@ class RMSprop(_EpsilonPlacement, Optimizer):
 
 class Adam(Optimizer):
     """Adam with Keras's "epsilon hat"; ``amsgrad`` keeps the running maximum of the velocity."""
+    default_name = "adam"
     rule = staticmethod(rules.adam)
     _hyper_names = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
@@ -87,6 +90,7 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (p -= lr*wd*p before each step); wd defaults to 0.004."""
+    default_name = "adamw"
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, **kwargs):
@@ -117,6 +121,7 @@ class Adagrad(_EpsilonPlacement, Optimizer):
 class Adadelta(Optimizer):
     """Adadelta. The default learning rate comes from the compatibility profile: Keras 3's 0.001,
     or Keras 2's 1.0 under the keras2 profile."""
+    default_name = "adadelta"
     rule = staticmethod(rules.adadelta)
     _hyper_names = ("rho", "epsilon")
 
@@ -131,6 +136,7 @@ class Adadelta(Optimizer):
 
 class Adamax(Optimizer):
     """Adamax (Adam with the infinity norm; default lr 0.001, keras2 profile 0.002)."""
+    default_name = "adamax"
     rule = staticmethod(rules.adamax)
     _hyper_names = ("beta_1", "beta_2", "epsilon")
 
@@ -146,6 +152,7 @@ class Adamax(Optimizer):
 class Nadam(Optimizer):
     """Nadam (Adam with Nesterov momentum; Keras 3's momentum schedule without Keras 2's
     ``schedule_decay``; default lr 0.001, keras2 profile 0.002)."""
+    default_name = "nadam"
     rule = staticmethod(rules.nadam)
     _hyper_names = ("beta_1", "beta_2", "epsilon")
 

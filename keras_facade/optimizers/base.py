@@ -75,6 +75,7 @@ class Optimizer:
 
     rule = None
     _hyper_names = ()
+    default_name = None  # Keras's fixed default name; None: numbered after the class ("adagrad_1")
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
@@ -90,7 +91,7 @@ class Optimizer:
                              f">= 2, got {gradient_accumulation_steps}")
         if use_ema and not 0 <= ema_momentum <= 1:
             raise ValueError(f"{type(self).__name__}: ema_momentum must be in [0, 1], got {ema_momentum}")
-        self.name = name or _auto_name(type(self).__name__)
+        self.name = name or self.default_name or _auto_name(type(self).__name__)
         self.weight_decay, self.clipnorm, self.clipvalue = weight_decay, clipnorm, clipvalue
         self.global_clipnorm, self.use_ema, self.ema_momentum = global_clipnorm, use_ema, ema_momentum
         self.ema_overwrite_frequency, self.loss_scale_factor = ema_overwrite_frequency, loss_scale_factor
@@ -316,8 +317,9 @@ class Optimizer:
                 self._accumulate_or_step(grads, variables, count)
             else:
                 self._step_in_place(grads, variables, count, count)
-            if self.use_ema:
-                self._update_averages(variables, count)
+            if self.use_ema:  # every trainable variable, counted in optimizer steps (as Keras)
+                steps = self.gradient_accumulation_steps or 1
+                self._update_averages(self._trainable, count // steps)
         _assign(self._iterations, np.asarray(count + 1, dtype=np.int64))
 
     def _filter_missing(self, grads, variables):

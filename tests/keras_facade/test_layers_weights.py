@@ -194,4 +194,6 @@ def test_top_level_names():
     import keras_facade as kf
     assert kf.Sequential is kf.models.Sequential and kf.Model is kf.models.Model
     assert kf.Input is L.Input and kf.Layer is L.Layer
+    v = kf.Variable(np.ones((2, 3), "float32"), name="w")
+    assert isinstance(v, kf.variables.Variable) and v.name == "w" and v.shape == (2, 3)
     assert callable(kf.models.model_from_json) and callable(kf.models.clone_model)

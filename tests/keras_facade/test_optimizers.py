@@ -262,6 +262,22 @@ def test_ema_and_gradient_accumulation():
     assert q.item() == 3.0
 
 
+def test_ema_counts_optimizer_steps_when_accumulating():
+    q = ag.tensor([0.0], dtype="float64", requires_grad=True)
+    r = ag.tensor([5.0], dtype="float64", requires_grad=True)
+    opt = optimizers.SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.5,
+                         gradient_accumulation_steps=2)
+    opt.build([q, r])
+    g = [ag.tensor([-2.0], dtype="float64")]
+    opt.apply(g, [q])  # accumulates; optimizer step 0: the averages copy q = 0 and r = 5
+    opt.apply(g, [q])  # q = 2; still step 0: the average copies it
+    opt.apply(g, [q])  # step 1: average 0.5 * 2 + 0.5 * 2 = 2
+    opt.apply(g, [q])  # q = 4: average 0.5 * 2 + 0.5 * 4 = 3
+    assert q.item() == 4.0
+    opt.finalize_variable_values([q, r])
+    assert q.item() == 3.0 and r.item() == 5.0  # r got no gradient but has its average too
+
+
 @pytest.mark.parametrize("name,cls", [("sgd", optimizers.SGD), ("Adam", optimizers.Adam),
                                       ("RMSPROP", optimizers.RMSprop), ("nadam", optimizers.Nadam),
                                       ("adamw", optimizers.AdamW)])
@@ -374,3 +390,14 @@ def test_minimize_takes_a_loss_callable():
     for _ in range(3):
         opt.minimize(lambda: ag.sum(ag.square(w)), [w])
     assert w.item() == pytest.approx(3.0 * 0.5 ** 3)
+
+
+def test_default_names_are_keras_3s():
+    names = {optimizers.SGD: "SGD", optimizers.RMSprop: "rmsprop", optimizers.Adam: "adam",
+             optimizers.AdamW: "adamw", optimizers.Adadelta: "adadelta",
+             optimizers.Adamax: "adamax", optimizers.Nadam: "nadam"}
+    for cls, name in names.items():
+        assert cls().name == name and cls().name == name  # fixed, not numbered
+        assert cls(name="mine").name == "mine"
+    first, second = optimizers.Adagrad().name, optimizers.Adagrad().name
+    assert first.startswith("adagrad") and second != first  # Keras numbers Adagrad's
