@@ -88,7 +88,7 @@ class Softmax(_Elementwise):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = tuple(axis) if isinstance(axis, list) else axis  # a JSON config has lists
 
     def call(self, inputs, mask=None):
         if mask is not None:

@@ -1,6 +1,8 @@
 """BatchNormalization and LayerNormalization."""
 import math
 
+import numpy as np
+
 import autograd_core as ag
 
 from .. import config, constraints, initializers, legacy, regularizers
@@ -67,6 +69,21 @@ class _Normalization(Layer):
                     gamma_constraint=constraints.serialize(self.gamma_constraint))
 
 
+def _masked_moments(inputs, mask, reduce):
+    """Mean and (biased) variance over the unmasked positions, as Keras: the mask (inputs' shape
+    without the last axis) weights each position; sums are divided by the count plus 1e-7."""
+    w = ag.tensor(np.asarray(mask.numpy() if isinstance(mask, ag.Tensor) else mask),
+                  dtype=inputs.dtype, device=inputs.device)
+    w = ag.broadcast_to(ag.expand_dims(w, -1), inputs.shape)
+    count = ag.sum(w, reduce)
+    weighted = w * inputs
+    mean = ag.sum(weighted, reduce) / (count + 1e-7)
+    centered = weighted - ag.reshape(mean, [1 if a in reduce else n for a, n in
+                                            enumerate(inputs.shape)])
+    var = ag.sum(w * centered * centered, reduce) / (count + 1e-7)
+    return mean, var, int(round(float(ag.max(count).item())))
+
+
 class BatchNormalization(_Normalization):
     """Normalize with the batch statistics while training (and update the moving ones:
     ``moving = moving·momentum + batch·(1 - momentum)``), with the moving statistics otherwise.
@@ -116,8 +133,12 @@ class BatchNormalization(_Normalization):
                                     self._broadcast(self.moving_variance, rank), beta, gamma,
                                     self.epsilon)
         reduce = tuple(a for a in range(rank) if a not in self._feature_axes)
-        mean, var = ag.nn.moments(inputs, reduce, keepdims=False)
-        self._update_moving(mean, var, math.prod(inputs.shape[a] for a in reduce))
+        if mask is None:
+            mean, var = ag.nn.moments(inputs, reduce, keepdims=False)
+            count = math.prod(inputs.shape[a] for a in reduce)
+        else:
+            mean, var, count = _masked_moments(inputs, mask, reduce)
+        self._update_moving(mean, var, count)
         return ag.nn.batch_norm(inputs, self._broadcast(mean, rank), self._broadcast(var, rank),
                                 beta, gamma, self.epsilon)
 

@@ -122,9 +122,10 @@ class GlobalAveragePooling1D(_GlobalPooling):
     def call(self, inputs, mask=None):
         if mask is None:
             return super().call(inputs)
-        weights = ag.expand_dims(ag.cast(mask, inputs.dtype), -1)
-        total = ag.sum(inputs * weights, axis=1, keepdims=self.keepdims)
-        return total / ag.maximum(ag.sum(weights, axis=1, keepdims=self.keepdims), 1.0)
+        steps, features = (2, 1) if self.data_format == "channels_first" else (1, 2)
+        weights = ag.expand_dims(ag.cast(mask, inputs.dtype), features)
+        total = ag.sum(inputs * weights, axis=steps, keepdims=self.keepdims)
+        return total / ag.maximum(ag.sum(weights, axis=steps, keepdims=self.keepdims), 1.0)
 
 
 class GlobalMaxPooling2D(_GlobalPooling):

@@ -293,11 +293,13 @@ class RNN(Layer):
     ``return_sequences``: every step's output (batch, time, units) instead of the last one;
     ``return_state``: also the final states; ``go_backwards``: process the sequence reversed (and
     return it reversed); ``stateful``: the final states of a batch are the initial states of the
-    next one (fixed batch size; ``reset_states()`` zeroes them).
+    next one (fixed batch size; ``reset_states()`` zeroes them). At masked steps the states carry
+    over, and so does the output unless ``zero_output_for_mask`` (then it is zeros).
     """
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, time_major=False, **kwargs):
+                 stateful=False, unroll=False, time_major=False, zero_output_for_mask=False,
+                 **kwargs):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
@@ -311,6 +313,7 @@ class RNN(Layer):
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards, self.stateful, self.unroll = bool(go_backwards), bool(stateful), \
             bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
         self.states = None
@@ -394,7 +397,8 @@ class RNN(Layer):
             if keep is not None:
                 m = ag.tensor(keep[t][:, None], device=inputs.device)
                 new_states = [ag.where(m, n, o) for n, o in zip(new_states, states)]
-                out = ag.where(m, out, output if output is not None else ag.zeros_like(out))
+                held = output if output is not None and not self.zero_output_for_mask else None
+                out = ag.where(m, out, held if held is not None else ag.zeros_like(out))
             states, output = new_states, out
             if self.return_sequences:
                 outputs.append(out)
@@ -438,7 +442,8 @@ class RNN(Layer):
         from .serialization import serialize
         return dict(super().get_config(), return_sequences=self.return_sequences,
                     return_state=self.return_state, go_backwards=self.go_backwards,
-                    stateful=self.stateful, unroll=self.unroll, cell=serialize(self.cell))
+                    stateful=self.stateful, unroll=self.unroll,
+                    zero_output_for_mask=self.zero_output_for_mask, cell=serialize(self.cell))
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -78,6 +78,8 @@ class Bidirectional(Wrapper):
             raise ValueError("Bidirectional: `backward_layer.go_backwards` must be the opposite of "
                              "`layer.go_backwards`")
         self.backward_layer = backward_layer
+        for sub in (self.forward_layer, self.backward_layer):  # as Keras: masked steps output 0
+            sub.zero_output_for_mask = layer.return_sequences
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state

@@ -147,6 +147,9 @@ def test_global_average_pooling_1d_ignores_masked_steps():
     pooled = L.GlobalAveragePooling1D()(emb(ids)).numpy()
     table = emb.get_weights()[0]
     np.testing.assert_allclose(pooled[0], table[[1, 2]].mean(0), rtol=1e-5)
+    steps_last = np.transpose(emb(ids).numpy(), (0, 2, 1))  # (batch, features, steps)
+    first = L.GlobalAveragePooling1D(data_format="channels_first")(steps_last, mask=ids != 0)
+    np.testing.assert_allclose(first.numpy()[0], table[[1, 2]].mean(0), rtol=1e-5)
 
 
 def test_padding_cropping_and_upsampling_values():

@@ -89,6 +89,7 @@ def test_activation_layers_match_their_formulas():
     np.testing.assert_allclose(L.ThresholdedReLU(2.0)(x).numpy(), np.where(x > 2, x, 0))
     e = np.exp(x - x.max())
     np.testing.assert_allclose(L.Softmax()(x).numpy(), e / e.sum(), rtol=1e-5)
+    np.testing.assert_allclose(L.Softmax(axis=[1])(x).numpy(), e / e.sum(), rtol=1e-5)
 
 
 def test_prelu_has_one_alpha_per_element_unless_shared():
@@ -117,6 +118,7 @@ def test_merge_config_round_trip(make, shapes):
 
 @pytest.mark.parametrize("make", [lambda: L.ReLU(6.0, 0.1), lambda: L.LeakyReLU(0.2),
                                   lambda: L.ELU(0.7), lambda: L.Softmax(axis=1),
+                                  lambda: L.Softmax(axis=[1, 2]),
                                   lambda: L.ThresholdedReLU(0.5), lambda: L.PReLU(shared_axes=[1])])
 def test_activation_layer_config_round_trip(make):
     for a, b in zip(*round_trip(make(), rand(2, 3, 4))):

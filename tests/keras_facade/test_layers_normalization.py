@@ -20,6 +20,18 @@ def test_batch_norm_training_uses_batch_statistics_and_updates_the_moving_ones()
     assert not bn.moving_mean.requires_grad
 
 
+def test_batch_norm_training_statistics_skip_masked_steps():
+    x = RNG.normal(2.0, 3.0, size=(2, 5, 3)).astype("float32")
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 0]], dtype=bool)
+    bn = L.BatchNormalization(momentum=0.9)
+    y = bn(x, training=True, mask=mask).numpy()
+    kept = x[mask]  # the 7 unmasked steps
+    mean, var = kept.mean(axis=0), kept.var(axis=0)
+    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.1 * mean, rtol=1e-4)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.9 + 0.1 * var, rtol=1e-4)
+
+
 def test_batch_norm_inference_uses_the_moving_statistics_and_changes_nothing():
     bn = L.BatchNormalization(center=True, scale=True)
     x = RNG.normal(size=(5, 3)).astype("float32")

@@ -190,6 +190,28 @@ def test_bidirectional_concatenates_forward_and_realigned_backward_runs():
     assert_gradients_reach_every_weight(bi, x)
 
 
+def test_masked_steps_output_zeros_in_bidirectional_sequences():
+    x = RNG.normal(size=(2, T, F)).astype("float32")
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+    bi = L.Bidirectional(L.LSTM(U, return_sequences=True))
+    y = bi(x, mask=mask).numpy()
+    assert np.all(y[0, 3:] == 0) and np.all(y[0, :3] != 0)  # Keras: zeros, not the last output
+    fw = [w.astype("float64") for w in bi.forward_layer.get_weights()]
+    f_seq, _ = ref_lstm(x[:1, :3].astype("float64"), *fw, np.zeros((1, U)), np.zeros((1, U)))
+    np.testing.assert_allclose(y[0, :3, :U], f_seq[0], rtol=1e-4, atol=1e-5)
+    plain = L.LSTM(U, return_sequences=True)
+    carried = plain(x, mask=mask).numpy()
+    np.testing.assert_array_equal(carried[0, 3], carried[0, 2])  # a plain RNN carries it over
+    zeroed = L.LSTM(U, return_sequences=True, zero_output_for_mask=True)
+    zeroed.build(x.shape)
+    zeroed.set_weights(plain.get_weights())
+    z = zeroed(x, mask=mask).numpy()
+    assert np.all(z[0, 3:] == 0)
+    np.testing.assert_array_equal(z[:, :3], carried[:, :3])
+    from keras_facade.layers.serialization import deserialize, serialize
+    assert deserialize(serialize(zeroed)).zero_output_for_mask is True
+
+
 def test_time_distributed_applies_the_layer_to_every_step():
     x = RNG.normal(size=(B, T, F)).astype("float32")
     td = L.TimeDistributed(L.Dense(2))
