@@ -11,7 +11,7 @@ from ..autodiff.graph import primitive
 from ..ops import (erf, exp, expm1, tanh, sigmoid, where, clip, abs as _abs,  # noqa: F401
                    softmax, log_softmax)
 from ..ops import relu as _relu
-from ..ops._coerce import as_tensor
+from ..ops._coerce import as_real, as_tensor
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus",
            "softsign", "hard_sigmoid", "hard_sigmoid_keras2", "hard_silu", "exponential", "mish",
@@ -31,21 +31,15 @@ _softplus = primitive("softplus", _softplus_fwd,
                       doc="log(1 + exp(x)) without overflow.")
 
 
-def _real(x):
-    """``x`` as a floating-point tensor (integers and bools as float32)."""
-    x = as_tensor(x)
-    return x if x._data.dtype.kind in "fc" else x.astype("float32")
-
-
 def softplus(x):
     """log(1 + e^x), stable for any x."""
-    return _softplus(_real(x))
+    return _softplus(as_real(x))
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras 3's ReLU: x above ``threshold`` (0 at and below it), clipped to [0, max_value] when
     ``max_value`` is given, minus negative_slope * relu(threshold - x)."""
-    x = _real(x)
+    x = as_real(x)
     if negative_slope != 0 and max_value is None and threshold == 0:
         return leaky_relu(x, negative_slope)
     if threshold != 0:
@@ -63,19 +57,19 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 def relu6(x):
     """min(max(x, 0), 6); the derivative is 0 at both kinks (as TensorFlow and PyTorch)."""
-    x = _real(x)
+    x = as_real(x)
     return where(x < 6.0, _relu(x), 6.0)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """x for x > 0, negative_slope * x otherwise."""
-    x = _real(x)
+    x = as_real(x)
     return where(x > 0, x, x * negative_slope)
 
 
 def elu(x, alpha=1.0):
     """x for x > 0, alpha * (e^x - 1) otherwise (derivative alpha at 0, as TensorFlow and PyTorch)."""
-    x = _real(x)
+    x = as_real(x)
     return where(x > 0, x, expm1(where(x > 0, 0.0, x)) * alpha)
 
 
@@ -86,7 +80,7 @@ def selu(x):
 
 def gelu(x, approximate=False):
     """x * Phi(x), exact through erf; ``approximate=True`` uses the tanh formula."""
-    x = _real(x)
+    x = as_real(x)
     if approximate:
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * (tanh(inner) + 1.0) * 0.5
@@ -95,7 +89,7 @@ def gelu(x, approximate=False):
 
 def silu(x):
     """x * sigmoid(x)."""
-    x = _real(x)
+    x = as_real(x)
     return x * sigmoid(x)
 
 
@@ -104,39 +98,39 @@ swish = silu
 
 def softsign(x):
     """x / (1 + |x|)."""
-    x = _real(x)
+    x = as_real(x)
     return x / (_abs(x) + 1.0)
 
 
 def hard_sigmoid(x):
     """Keras 3: relu6(x + 3) / 6 (derivative 0 at x = -3 and 3, as relu6)."""
-    return relu6(_real(x) + 3.0) / 6.0
+    return relu6(as_real(x) + 3.0) / 6.0
 
 
 def hard_sigmoid_keras2(x):
     """Keras 2: clip(0.2 * x + 0.5, 0, 1)."""
-    return clip(_real(x) * 0.2 + 0.5, 0.0, 1.0)
+    return clip(as_real(x) * 0.2 + 0.5, 0.0, 1.0)
 
 
 def hard_silu(x):
     """x * hard_sigmoid(x) (hard swish)."""
-    x = _real(x)
+    x = as_real(x)
     return x * hard_sigmoid(x)
 
 
 def exponential(x):
-    return exp(_real(x))
+    return exp(as_real(x))
 
 
 def mish(x):
     """x * tanh(softplus(x))."""
-    x = _real(x)
+    x = as_real(x)
     return x * tanh(softplus(x))
 
 
 def log_sigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), stable for any x."""
-    return -softplus(-_real(x))
+    return -softplus(-as_real(x))
 
 
 def linear(x):

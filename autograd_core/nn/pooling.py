@@ -7,7 +7,7 @@ element of each window. Global pooling is a reduction over the spatial axes.
 import numpy as np
 
 from ..ops import reshape, broadcast_to, max as _max, mean as _mean, einsum
-from ..ops._coerce import as_tensor
+from ..ops._coerce import as_real, as_tensor
 from ..primitives import windows as W
 from ._geometry import as_pair, as_single, check_padding, check_positive, resolve
 
@@ -26,8 +26,8 @@ def _pool(prim, op, x, pool_size, strides, padding, rank):
     padding = check_padding(padding, ("valid", "same"), op)
     shapes = f"input {x.shape}, pool_size {pool}, strides {strides}"
     pads, _ = resolve(x.shape[1:-1], pool, strides, (1,) * rank, padding, op, shapes)
-    if x.dtype.kind not in "fc" and prim is W.avg_pool2d:
-        x = x.astype("float32")  # an average of integers is a float (as ``mean``)
+    if prim is W.avg_pool2d:
+        x = as_real(x)  # an average of integers is a float (as ``mean``)
     if rank == 2:
         return prim(x, pool=pool, strides=strides, pads=pads)
     n, length, c = x.shape

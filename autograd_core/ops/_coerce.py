@@ -42,3 +42,10 @@ def as_tensor(x, device=None):
     if isinstance(x, Tensor):
         return x
     return Tensor(x, device=device)
+
+
+def as_real(x):
+    """``x`` as a floating-point tensor: integers and bools become float32, the default float (as
+    when an integer tensor meets a Python float)."""
+    x = as_tensor(x)
+    return x if x._data.dtype.kind in "fc" else x.astype(backend.float32)

@@ -4,7 +4,7 @@ import numpy as np
 from .. import backend
 from ..primitives import elementwise as P
 from ..tensor import Tensor
-from ._coerce import as_tensor, coerce, pair
+from ._coerce import as_real, as_tensor, coerce, pair
 
 
 def _binary(prim):
@@ -57,41 +57,32 @@ def addcdiv(x, a, b, value=1.0):
     return P.addcdiv(x, a, *(_operand(x, v) for v in (b, value)))
 
 
-def _unary(prim):
-    def op(x):
-        return prim(as_tensor(x))
-    op.__name__ = prim.name
-    op.__doc__ = f"Elementwise {prim.name}."
-    return op
+def _unary(prim, real=False):
+    """The op of a one-operand primitive; ``real``: a function of the reals, which computes
+    integer and bool inputs in float32 (``as_real``)."""
+    convert = as_real if real else as_tensor
 
-
-def _real_unary(prim):
-    """A function of the reals: integer and bool inputs are computed in float32, the default float
-    (as when an integer tensor meets a Python float)."""
     def op(x):
-        x = as_tensor(x)
-        if x._data.dtype.kind not in "fc":
-            x = x.astype(backend.float32)
-        return prim(x)
+        return prim(convert(x))
     op.__name__ = prim.name
-    op.__doc__ = f"Elementwise {prim.name} (integers are computed in float32)."
+    op.__doc__ = f"Elementwise {prim.name}" + (" (integers are computed in float32)." if real else ".")
     return op
 
 
 negative = neg = _unary(P.neg)
-exp = _real_unary(P.exp)
-expm1 = _real_unary(P.expm1)
-log = _real_unary(P.log)
-log1p = _real_unary(P.log1p)
-sqrt = _real_unary(P.sqrt)
-sin = _real_unary(P.sin)
-cos = _real_unary(P.cos)
-tanh = _real_unary(P.tanh)
-sigmoid = _real_unary(P.sigmoid)
+exp = _unary(P.exp, real=True)
+expm1 = _unary(P.expm1, real=True)
+log = _unary(P.log, real=True)
+log1p = _unary(P.log1p, real=True)
+sqrt = _unary(P.sqrt, real=True)
+sin = _unary(P.sin, real=True)
+cos = _unary(P.cos, real=True)
+tanh = _unary(P.tanh, real=True)
+sigmoid = _unary(P.sigmoid, real=True)
 relu = _unary(P.relu)
 abs = absolute = _unary(P.abs)
 sign = _unary(P.sign)
-erf = _real_unary(P.erf)
+erf = _unary(P.erf, real=True)
 logical_not = _unary(P.logical_not)
 isnan = _unary(P.isnan)
 isfinite = _unary(P.isfinite)

@@ -3,7 +3,7 @@ import math as _math
 
 from ..primitives import reduction as P
 from ..primitives.reduction import norm_axes
-from ._coerce import as_tensor
+from ._coerce import as_real, as_tensor
 
 
 def _axis(axis):
@@ -48,9 +48,7 @@ def _count(x, axis):
 
 
 def mean(x, axis=None, keepdims=False):
-    x = as_tensor(x)
-    if x.dtype.kind not in "fc":
-        x = x.astype("float32")
+    x = as_real(x)
     return sum(x, axis, keepdims) * (1.0 / builtins_max(_count(x, axis), 1))
 
 

@@ -2,7 +2,7 @@
 (stable: the max subtracted first)."""
 from ..autodiff.graph import primitive
 from .reductions import finite_max, sum
-from ._coerce import as_tensor
+from ._coerce import as_real
 
 
 def _softmax_fwd(xp, x, axis=-1):
@@ -20,19 +20,14 @@ _softmax = primitive("softmax", _softmax_fwd, vjps=[_softmax_rule], jvps=[_softm
                      doc="exp(x) / sum(exp(x), axis), computed with the max subtracted.")
 
 
-def _real(x):
-    x = as_tensor(x)
-    return x if x.dtype.kind == "f" else x.astype("float32")
-
-
 def softmax(x, axis=-1):
-    return _softmax(_real(x), axis=axis)
+    return _softmax(as_real(x), axis=axis)
 
 
 def log_softmax(x, axis=-1):
     """(x - m) - log(sum(exp(x - m))): subtracting the max m first keeps the result exact to rounding
     even where |x| is large."""
     from .math import exp, log
-    x = _real(x)
+    x = as_real(x)
     shifted = x - finite_max(x, axis)
     return shifted - log(sum(exp(shifted), axis, keepdims=True))
