@@ -244,29 +244,30 @@ class SequenceBatches:
 
 
 class GeneratorBatches:
-    """``steps`` batches per epoch from a Python generator; a generator that runs dry stops the
-    loop (``exhausted``) with a warning."""
+    """``steps`` batches per epoch from a Python generator; without ``steps`` an epoch runs until
+    the generator stops (so a generator gives one epoch). A generator that runs dry sets
+    ``exhausted``, which ends training; running dry before ``steps`` batches also warns."""
     count_mode = "steps"
 
     def __init__(self, generator, steps=None, where="fit", steps_arg="steps_per_epoch"):
-        if steps is None:
-            raise ValueError(f"{where}: `{steps_arg}` is required when the data is a Python "
-                             f"generator (it may be endless); pass the number of batches per "
-                             f"epoch, or use a keras.utils.Sequence, which knows its length")
-        self.generator, self.steps, self.where = generator, int(steps), where
+        self.generator, self.where = generator, where
+        self.steps = None if steps is None else int(steps)
         self.num_samples = None
         self.exhausted = False
 
     def epoch(self):
-        for _ in range(self.steps):
+        count = 0
+        while self.steps is None or count < self.steps:
             try:
                 item = next(self.generator)
             except StopIteration:
                 self.exhausted = True
-                warnings.warn(f"{self.where}: your input ran out of data; interrupting. Make sure "
-                              f"that the generator can yield at least steps_per_epoch * epochs "
-                              f"batches", UserWarning, stacklevel=3)
+                if self.steps is not None:
+                    warnings.warn(f"{self.where}: your input ran out of data; interrupting. Make "
+                                  f"sure that the generator can yield at least steps_per_epoch * "
+                                  f"epochs batches", UserWarning, stacklevel=3)
                 return
+            count += 1
             yield standardize_batch(item, self.where)
 
 

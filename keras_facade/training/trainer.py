@@ -451,6 +451,10 @@ class Trainer:
                 first = None
                 if getattr(train, "exhausted", False):
                     self.stop_training = True
+                    if train.steps is None and epoch + 1 < epochs:
+                        warnings.warn(f"fit: the generator ran out of data after epoch {epoch + 1} "
+                                      f"of {epochs}; stopping (without steps_per_epoch an epoch "
+                                      f"is one pass over a generator)", UserWarning, stacklevel=2)
                 epoch_logs = self._logs()
                 if strategy is not None:
                     epoch_logs = dp.epoch_logs(strategy, epoch_logs, *self._dp_seen)

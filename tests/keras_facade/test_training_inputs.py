@@ -66,14 +66,20 @@ def batches(n_batches=None, batch=8):
         i += 1
 
 
-def test_python_generators_need_steps_and_may_run_dry():
+def test_python_generators_take_steps_or_run_until_they_stop():
     m = simple()
     history = m.fit(batches(), steps_per_epoch=5, epochs=2, verbose=0,
                     validation_data=batches(), validation_steps=5)
     assert history.params["steps"] == 5 and len(history.history["val_loss"]) == 2
     assert int(m.optimizer.iterations.item()) == 10
-    with pytest.raises(ValueError, match="steps_per_epoch"):
-        m.fit(batches(), epochs=1, verbose=0)
+    m.fit(batches(4), epochs=1, verbose=0)  # without steps: one pass, as Keras 3
+    assert int(m.optimizer.iterations.item()) == 14
+    with pytest.warns(UserWarning, match="ran out of data after epoch 1 of 3"):
+        history = m.fit(batches(3), epochs=3, verbose=0)
+    assert history.epoch == [0] and int(m.optimizer.iterations.item()) == 17
+    assert m.evaluate(batches(2), verbose=0) == pytest.approx(
+        m.evaluate(XA[:16], Y_REG[:16], batch_size=8, verbose=0), rel=1e-6)
+    assert m.predict(batches(3), verbose=0).shape == (24, 1)
     with pytest.warns(UserWarning, match="ran out of data"):
         history = m.fit(batches(7), steps_per_epoch=5, epochs=3, verbose=0)
     assert history.epoch == [0, 1]  # stopped during the second epoch
