@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from . import legacy
+from . import config, legacy
 from .training.progbar import Progbar
 
 _BATCH_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
@@ -109,6 +109,9 @@ class CallbackList:
             cb.set_model(model)
 
     def _all(self, hook, *args):
+        """Call ``hook`` on every callback; the logs (last argument) are a dict, ``{}`` when none
+        were given, and every callback sees the same dict."""
+        args = args[:-1] + ({} if args[-1] is None else args[-1],)
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
@@ -216,6 +219,11 @@ def _monitor_op(mode, monitor, where):
     return np.less
 
 
+def _lr_key():
+    """The epoch-log key of the learning rate: 'learning_rate' (Keras 3) or 'lr' (keras2 profile)."""
+    return config.default("callbacks.learning_rate_log_key")
+
+
 def _scalar(value):
     return float(np.mean(value)) if value is not None else None
 
@@ -319,9 +327,9 @@ class ModelCheckpoint(Callback):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
-    With ``baseline`` the wait is not reset until the baseline is beaten. With
-    ``restore_best_weights`` the weights of the best epoch are restored when training ends (never
-    before epoch ``start_from_epoch``; no stop at the first epoch, as Keras 3)."""
+    An improving epoch never stops training; with ``baseline`` it only resets the wait when it also
+    beats the baseline. With ``restore_best_weights`` the weights of the best epoch (counted from
+    ``start_from_epoch``) are restored when training ends. No stop at the first epoch (Keras 3)."""
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False, start_from_epoch=0):
@@ -335,8 +343,10 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_weights, self.best_epoch = 0, 0, None, 0
-        worst = np.inf if self.monitor_op is np.less else -np.inf
-        self.best = self.baseline if self.baseline is not None else worst
+        self.best = np.inf if self.monitor_op is np.less else -np.inf
+
+    def _improves(self, value, reference):
+        return self.monitor_op(value - self.min_delta, reference)
 
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)
@@ -347,19 +357,23 @@ class EarlyStopping(Callback):
         if epoch < self.start_from_epoch:
             return
         current = _scalar(current)
-        if self.monitor_op(current - self.min_delta, self.best):
-            self.best, self.wait, self.best_epoch = current, 0, epoch
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
+        self.wait += 1
+        if self._improves(current, self.best):
+            self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improves(current, self.baseline):
+                self.wait = 0
             return
-        self.wait += 1
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print("Epoch %05d: early stopping" % (self.stopped_epoch + 1))
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
                 print("Restoring model weights from the end of the best epoch: %d."
@@ -369,7 +383,7 @@ class EarlyStopping(Callback):
 
 class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs
-    (then wait ``cooldown`` epochs); never below ``min_lr``. Adds ``lr`` to the epoch logs."""
+    (then wait ``cooldown`` epochs); never below ``min_lr``. Adds ``learning_rate`` (keras2 profile: ``lr``) to the epoch logs."""
 
     @legacy.interface("ReduceLROnPlateau")
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
@@ -382,7 +396,11 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def _reset(self):
-        greater = _monitor_op(self.mode, self.monitor, "ReduceLROnPlateau") is np.greater
+        if self.mode not in ("auto", "min", "max"):
+            warnings.warn(f"ReduceLROnPlateau: mode {self.mode!r} is unknown, falling back to 'auto'")
+            self.mode = "auto"
+        # as Keras: 'auto' maximizes only names with "acc" in them
+        greater = self.mode == "max" or (self.mode == "auto" and "acc" in self.monitor)
         if greater:
             self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
         else:
@@ -398,7 +416,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        logs["lr"] = _learning_rate_of(self.model, "ReduceLROnPlateau")
+        logs[_lr_key()] = _learning_rate_of(self.model, "ReduceLROnPlateau")
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Reduce LR on plateau conditioned on metric `{self.monitor}` which is not "
@@ -413,7 +431,7 @@ class ReduceLROnPlateau(Callback):
         elif not self.in_cooldown():
             self.wait += 1
             if self.wait >= self.patience:
-                old_lr = logs["lr"]
+                old_lr = logs[_lr_key()]
                 if old_lr > np.float32(self.min_lr):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     self.model.optimizer.learning_rate = new_lr
@@ -425,7 +443,7 @@ class ReduceLROnPlateau(Callback):
 
 class LearningRateScheduler(Callback):
     """At each epoch start set the learning rate to ``schedule(epoch, lr)`` (or ``schedule(epoch)``);
-    adds ``lr`` to the epoch logs."""
+    adds ``learning_rate`` (keras2 profile: ``lr``) to the epoch logs."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -449,7 +467,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = _learning_rate_of(self.model, "LearningRateScheduler")
+            logs[_lr_key()] = _learning_rate_of(self.model, "LearningRateScheduler")
 
 
 class TerminateOnNaN(Callback):
@@ -544,7 +562,7 @@ class LambdaCallback(Callback):
 class PlotLosses(Callback):
     """After every epoch, draw the loss and metric curves (training and validation) into a PNG,
     written atomically: watch training without extra packages. One panel per quantity; ``metrics``
-    picks the quantities (default: all logged, ``lr`` included)."""
+    picks the quantities (default: all logged, the learning rate included)."""
 
     def __init__(self, filepath="training.png", metrics=None, panel_size=(420, 300), title=None):
         super().__init__()

@@ -28,6 +28,9 @@ DEFAULTS = {
     # training: 'accuracy'/'acc' resolution ('shapes': K3 rule on shapes only; 'loss_and_shapes': K2
     # rule, binary when the loss is binary_crossentropy or the output has one unit)
     "metrics.accuracy_rule": {"keras3": "shapes", "keras2": "loss_and_shapes"},
+    # compile(metrics=[...]) on a model with several outputs: 'one_per_output' (K3: entry i is
+    # output i's metric when the list has one entry per output) or 'every_output' (K2)
+    "metrics.flat_list": {"keras3": "one_per_output", "keras2": "every_output"},
     # optimizer defaults that changed between Keras 2.3 and Keras 3
     "optimizers.adadelta.learning_rate": {"keras3": 0.001, "keras2": 1.0},
     "optimizers.adagrad.learning_rate": {"keras3": 0.001, "keras2": 0.01},
@@ -39,6 +42,8 @@ DEFAULTS = {
     "optimizers.epsilon_placement": {"keras3": "inside", "keras2": "outside"},
     # order of the keys in History / logs: 'sorted' (K3) or 'given' (loss, metrics, val_*: K2)
     "training.log_order": {"keras3": "sorted", "keras2": "given"},
+    # the epoch-log key where ReduceLROnPlateau / LearningRateScheduler report the learning rate
+    "callbacks.learning_rate_log_key": {"keras3": "learning_rate", "keras2": "lr"},
 }
 
 _state = {"profile": None}

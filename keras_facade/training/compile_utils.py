@@ -8,6 +8,7 @@ sparse variant once the shapes of the first batch are known, by the rule of the 
 profile (Keras 3: shapes only; Keras 2: the loss, then shapes).
 """
 import copy
+import warnings
 
 import autograd_core as ag
 
@@ -129,8 +130,16 @@ class MetricsContainer:
             return [[] if s is None else list(s) if isinstance(s, (list, tuple)) else [s] for s in per]
         if not isinstance(spec, (list, tuple)):
             spec = [spec]
-        if n > 1 and len(spec) == n and all(isinstance(s, (list, tuple)) or s is None for s in spec):
-            return [list(s or []) for s in spec]
+        if n > 1 and len(spec) == n and (
+                all(isinstance(s, (list, tuple)) or s is None for s in spec)
+                or config.default("metrics.flat_list") == "one_per_output"):
+            return [list(s) if isinstance(s, (list, tuple)) else [] if s is None else [s]
+                    for s in spec]
+        if n > 1 and config.default("metrics.flat_list") == "one_per_output":
+            warnings.warn(f"compile: a model with {n} outputs got a list of {len(spec)} metrics; "
+                          f"each metric now applies to every output (Keras 2). Keras 3 expects "
+                          f"one entry per output, or a dict keyed by output name",
+                          DeprecationWarning, stacklevel=4)
         return [list(spec) for _ in range(n)]
 
     def build(self, y_true, y_pred):

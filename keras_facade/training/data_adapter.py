@@ -166,13 +166,15 @@ class ArrayBatches:
     batches are drawn from an endless stream that continues across epochs."""
     count_mode = "samples"
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                  steps_per_epoch=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.num_samples = check_sample_counts(
             named_leaves(x, "x") + named_leaves(y, "y") + named_leaves(sample_weight, "sample_weight"),
             "data")
-        self.batch_size, self.shuffle = int(batch_size), shuffle
+        if batch_size is None:  # as Keras 3: steps_per_epoch batches cover the data once
+            batch_size = math.ceil(self.num_samples / steps_per_epoch) if steps_per_epoch else 32
+        self.batch_size, self.shuffle = max(1, int(batch_size)), shuffle
         self.full_steps = max(1, math.ceil(self.num_samples / self.batch_size))
         self.steps = self.full_steps if steps_per_epoch is None else int(steps_per_epoch)
         if steps_per_epoch is not None:
@@ -291,7 +293,7 @@ def batch_source(x, y=None, sample_weight=None, batch_size=None, steps=None, shu
         return GeneratorBatches(x, steps, where=where, steps_arg=steps_arg)
     if x is None:
         raise ValueError(f"{where}: no input data (x is None)")
-    return ArrayBatches(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+    return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                         steps_per_epoch=steps)
 
 

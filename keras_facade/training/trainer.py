@@ -394,7 +394,6 @@ class Trainer:
         self._assert_compiled("fit")
         self._check_model("fit")
         verbose = _verbosity(verbose)
-        batch_size = batch_size or 32
         if data.is_batch_source(x):
             if validation_split:
                 raise ValueError("fit: validation_split needs array data; with a generator or "
@@ -410,6 +409,7 @@ class Trainer:
                     [x, y, sample_weight], validation_split, n)
                 validation_data = (vx, vy) if vsw is None else (vx, vy, vsw)
             train = data.ArrayBatches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+            batch_size = train.batch_size
             full_targets = y
         val = self._validation_source(validation_data, validation_steps,
                                       validation_batch_size or batch_size)
@@ -439,6 +439,7 @@ class Trainer:
             print("Train on %d samples, validate on %d samples" % (train.num_samples, val.num_samples))
         self.stop_training = False
         weights = self._trainable_params()
+        epoch_logs = None
         try:
             cbs.on_train_begin()
             for epoch in range(initial_epoch, epochs):
@@ -465,7 +466,7 @@ class Trainer:
                     break
         finally:
             unshard()
-        cbs.on_train_end()
+        cbs.on_train_end(epoch_logs)  # the last epoch's logs, as Keras 3
         if getattr(self.optimizer, "use_ema", False):
             self.optimizer.finalize_variable_values(weights)
         return history
@@ -553,7 +554,7 @@ class Trainer:
                                        steps_arg="steps")
         else:
             x, y, sample_weight = self._array_data(x, y, sample_weight, "evaluate")
-            source = data.ArrayBatches(x, y, sample_weight, batch_size or 32, False, steps)
+            source = data.ArrayBatches(x, y, sample_weight, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(callbacks, model=self, params={
             "verbose": verbose, "steps": source.steps, "samples": source.num_samples})
         logs = self._evaluate_source(source, cbs, verbose=verbose)
@@ -576,7 +577,7 @@ class Trainer:
             x = data.standardize(x, "x")
             data.check_sample_counts(data.named_leaves(x, "x"), "predict")
             data.check_finite(data.named_leaves(x, "x"), "predict")
-            source = data.ArrayBatches(x, None, None, batch_size or 32, False, steps)
+            source = data.ArrayBatches(x, None, None, batch_size, False, steps)
         cbs = callbacks_module.CallbackList(callbacks, model=self, params={
             "verbose": verbose, "steps": source.steps, "samples": source.num_samples})
         cbs.on_predict_begin()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_facade import callbacks, optimizers
+from keras_facade import callbacks, config, optimizers
 from keras_facade.layers import Dense
 from keras_facade.models import Sequential
 
@@ -187,10 +187,24 @@ def test_early_stopping_patience_min_delta_and_restore(capsys):
                                                           verbose=1), [1.0, 0.5, 0.7, 0.8])
     assert stopped == 2 and fake.weights[0][0] == 1.0  # weights of epoch 1 (the best)
     out = capsys.readouterr().out
-    assert "Epoch 00003: early stopping" in out and "best epoch: 2." in out
+    assert "Epoch 3: early stopping" in out and "best epoch: 2." in out
+
+
+def test_early_stopping_baseline_as_keras_3():
+    # an improving epoch never stops; the wait only resets once the baseline is beaten too
     _, stopped, _ = run_epochs(callbacks.EarlyStopping(monitor="val_acc", baseline=0.8, patience=2),
                                [0.5, 0.6, 0.9, 0.85], key="val_acc")
-    assert stopped == 1  # never beat the baseline within the patience
+    assert stopped is None
+    _, stopped, _ = run_epochs(callbacks.EarlyStopping(monitor="val_acc", baseline=0.8, patience=2),
+                               [0.5, 0.6, 0.55, 0.9], key="val_acc")
+    assert stopped == 2  # three epochs without beating the baseline, the last not improving
+    _, stopped, _ = run_epochs(callbacks.EarlyStopping(baseline=0.5, patience=2),
+                               [1.0, 0.9, 0.8, 0.7, 0.6, 0.55])
+    assert stopped is None
+    fake, stopped, _ = run_epochs(callbacks.EarlyStopping(baseline=0.5, patience=4,
+                                                          restore_best_weights=True),
+                                  [1.0, 0.9, 0.95, 0.97, 0.99])
+    assert stopped == 3 and fake.weights[0][0] == 1.0  # epoch 1 (0.9) is restored
 
 
 def test_reduce_lr_on_plateau_factor_cooldown_min_lr(capsys):
@@ -202,7 +216,7 @@ def test_reduce_lr_on_plateau_factor_cooldown_min_lr(capsys):
     for epoch, v in enumerate([1.0, 1.0, 1.0, 1.0, 1.0, 1.0]):
         logs = {"val_loss": v}
         cb.on_epoch_end(epoch, logs)
-        lrs.append(round(logs["lr"], 6))
+        lrs.append(round(logs["learning_rate"], 6))
     # lr in logs is the value at the start of that epoch's check
     assert lrs == [0.1, 0.1, 0.05, 0.05, 0.03, 0.03]
     assert float(fake.optimizer.learning_rate.item()) == pytest.approx(0.03)
@@ -215,7 +229,11 @@ def test_reduce_lr_and_scheduler_put_lr_in_history():
     m = model()
     history = m.fit(X, Y, epochs=3, verbose=0, callbacks=[
         callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))])
-    assert history.history["lr"] == pytest.approx([0.1, 0.05, 0.1 / 3], rel=1e-6)
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3], rel=1e-6)
+    with config.use_compat("keras2"):
+        history = m.fit(X, Y, epochs=1, verbose=0, callbacks=[
+            callbacks.LearningRateScheduler(lambda epoch, lr: 0.2)])
+    assert history.history["lr"] == pytest.approx([0.2]) and "learning_rate" not in history.history
     one_arg = callbacks.LearningRateScheduler(lambda epoch: 0.5)
     m.fit(X, Y, epochs=1, verbose=0, callbacks=[one_arg])
     assert float(m.optimizer.learning_rate.item()) == 0.5
@@ -304,3 +322,26 @@ def test_plot_axis_ticks_cover_every_value():
     check()
     assert nice_ticks(0.0046, 0.6935) == [0.0, 0.2, 0.4, 0.6, 0.8]
     assert nice_ticks(0.0, 5e-324) == [-1.0, -0.5, 0.0, 0.5, 1.0]  # a range that underflows
+
+
+def test_hooks_get_dicts_and_train_end_the_last_epoch_logs():
+    seen = {}
+
+    class Recorder(callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen["train_begin"] = logs
+            logs["note"] = 1  # a dict that callbacks may write into
+
+        def on_epoch_begin(self, epoch, logs=None):
+            seen["epoch_begin"] = logs
+
+        def on_train_end(self, logs=None):
+            seen["train_end"] = dict(logs)
+    history = model().fit(X, Y, epochs=2, verbose=0, callbacks=[Recorder()])
+    assert seen["train_begin"] == {"note": 1} and seen["epoch_begin"] == {}
+    assert seen["train_end"]["loss"] == pytest.approx(history.history["loss"][-1])
+
+
+def test_reduce_lr_auto_mode_maximizes_only_accuracy_names():
+    assert callbacks.ReduceLROnPlateau(monitor="val_accuracy").monitor_op(0.9, 0.5)
+    assert callbacks.ReduceLROnPlateau(monitor="val_auc").monitor_op(0.4, 0.5)  # min, as Keras

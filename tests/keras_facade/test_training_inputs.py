@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from keras_facade import callbacks
+from keras_facade import callbacks, config
 from keras_facade.layers import Concatenate, Dense, Flatten, Input
 from keras_facade.models import Model, Sequential
 from keras_facade.preprocessing.image import ImageDataGenerator
@@ -44,12 +44,24 @@ def test_multi_input_multi_output_with_dicts_and_lists():
 def test_one_loss_and_metric_list_apply_to_every_output():
     m = two_in_two_out(loss="mse", metrics=["mae"])
     y_cls = np.eye(3, dtype="float32")[Y_CLS]
-    history = m.fit([XA, XB], [Y_REG, y_cls], epochs=1, verbose=0)
+    with pytest.warns(DeprecationWarning, match="one entry per output"):
+        history = m.fit([XA, XB], [Y_REG, y_cls], epochs=1, verbose=0)
     assert set(history.history) == {"loss", "reg_loss", "cls_loss", "reg_mae", "cls_mae"}
     with pytest.raises(ValueError, match="2 output"):
         m.fit([XA, XB], Y_REG, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="not outputs"):
         two_in_two_out(loss={"reg": "mse", "clss": "mse"}).fit([XA, XB], [Y_REG, y_cls], verbose=0)
+
+
+def test_a_metric_list_with_one_entry_per_output_maps_onto_the_outputs():
+    y_cls = np.eye(3, dtype="float32")[Y_CLS]
+    m = two_in_two_out(loss="mse", metrics=["mae", "acc"])
+    history = m.fit([XA, XB], [Y_REG, y_cls], epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "reg_loss", "cls_loss", "reg_mae", "cls_acc"}
+    with config.use_compat("keras2"):  # Keras 2: every metric on every output
+        m = two_in_two_out(loss="mse", metrics=["mae", "acc"])
+        history = m.fit([XA, XB], [Y_REG, y_cls], epochs=1, verbose=0)
+    assert {"reg_mae", "reg_acc", "cls_mae", "cls_acc"} <= set(history.history)
 
 
 def simple():
@@ -186,3 +198,13 @@ def test_array_batches_cover_every_sample_once_per_epoch(n, batch_size, shuffle,
             np.testing.assert_array_equal(yb, xb * 2)
             assert len(wb) == len(xb)
         assert all(len(xb) == batch_size for xb, _, _ in batches[:-1])
+
+
+def test_steps_without_batch_size_cover_the_arrays_once_per_epoch():
+    m, ref = simple(), simple()
+    ref.set_weights(m.get_weights())
+    m.fit(XA[:10], Y_REG[:10], steps_per_epoch=2, shuffle=False, verbose=0)
+    assert int(m.optimizer.iterations.item()) == 2
+    ref.fit(XA[:10], Y_REG[:10], batch_size=5, shuffle=False, verbose=0)  # ceil(10 / 2) = 5
+    for a, b in zip(m.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
