@@ -5,6 +5,7 @@ the Keras 1/2 aliases, ``get``/``serialize``/``deserialize``.
 The cross-entropies are ``autograd_core.nn``'s (keras.ops semantics; stable from logits).
 """
 import math
+import re
 
 import numpy as np
 
@@ -43,6 +44,19 @@ def _pair(y_true, y_pred):
     return as_tensor(y_true, like=y_pred), y_pred
 
 
+def _same_rank_pair(y_true, y_pred):
+    """``_pair`` then ``match_ranks``: (B,) targets meet (B, 1) outputs elementwise."""
+    return match_ranks(*_pair(y_true, y_pred))
+
+
+def divide_no_nan(a, b):
+    """a / b, and 0 where b == 0 (``b`` a tensor or a Python number)."""
+    if not isinstance(b, ag.Tensor):
+        return a * (1.0 / b) if b else ag.zeros_like(a)
+    safe = ag.where(b != 0, b, 1.0)
+    return ag.where(b != 0, a / safe, 0.0)
+
+
 def match_ranks(x1, x2, expand_rank_1=True):
     """Keras 3's squeeze-or-expand: make two tensors the same rank when they differ by one trailing
     size-1 axis (so (B,) targets meet (B, 1) outputs without broadcasting to (B, B))."""
@@ -66,23 +80,23 @@ def one_hot(indices, depth, dtype):
 
 # -- loss functions: (y_true, y_pred) -> per-sample losses ---------------------------------------
 def mean_squared_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     return ag.mean(ag.square(y_pred - y_true), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     return ag.mean(ag.abs(y_pred - y_true), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     diff = ag.abs((y_true - y_pred) / ag.maximum(ag.abs(y_true), EPSILON))
     return 100.0 * ag.mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     first = ag.log(ag.maximum(y_pred, EPSILON) + 1.0)
     second = ag.log(ag.maximum(y_true, EPSILON) + 1.0)
     return ag.mean(ag.square(first - second), axis=-1)
@@ -103,14 +117,16 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
                          f"keras.utils.to_categorical, or sparse_categorical_crossentropy for "
                          f"integer labels)")
     if label_smoothing:
-        classes = y_pred.shape[axis]
+        classes = y_true.shape[-1]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
     return nn.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    y_pred = as_tensor(y_pred)
-    y_true = as_tensor(y_true)
+def _sparse_labels(y_true, y_pred):
+    """Integer targets of shape ``y_pred.shape[:-1]`` (a trailing 1 is dropped), on the
+    predictions' device."""
+    if not isinstance(y_true, ag.Tensor):
+        y_true = ag.tensor(np.asarray(y_true), device=y_pred.device)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = ag.squeeze(y_true, -1)
     if y_true.dtype.kind == "f":
@@ -119,6 +135,14 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise ValueError(f"sparse_categorical_crossentropy: integer targets of shape {y_true.shape} "
                          f"do not fit predictions of shape {y_pred.shape}; expected targets of shape "
                          f"{y_pred.shape[:-1]} (or with a trailing 1)")
+    return y_true
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Cross-entropy with integer targets; entries of ``ignore_class`` get a loss of 0 (the
+    ``Loss`` class also leaves them out of its average)."""
+    y_pred = as_tensor(y_pred)
+    y_true = _sparse_labels(y_true, y_pred)
     if ignore_class is None:
         return nn.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
     valid = ag.not_equal(y_true, ignore_class)
@@ -163,17 +187,18 @@ def poisson(y_true, y_pred):
 
 
 def l2_normalize(x, axis=-1):
-    return x / ag.sqrt(ag.maximum(ag.sum(ag.square(x), axis=axis, keepdims=True), 1e-12))
+    """x / max(||x||, epsilon), i.e. x * min(rsqrt(sum(x^2)), 1 / epsilon) (zero vectors stay 0)."""
+    return x / ag.sqrt(ag.maximum(ag.sum(ag.square(x), axis=axis, keepdims=True), EPSILON ** 2))
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """The loss form: minus the cosine similarity (so minimizing aligns the vectors)."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     return -ag.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
 def huber(y_true, y_pred, delta=1.0):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     error = ag.abs(y_pred - y_true)
     quadratic = ag.minimum(error, delta)
     return ag.mean(0.5 * ag.square(quadratic) + delta * (error - quadratic), axis=-1)
@@ -184,7 +209,7 @@ def softplus(x):
 
 
 def log_cosh(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _same_rank_pair(y_true, y_pred)
     error = y_pred - y_true
     return ag.mean(error + softplus(-2.0 * error) - _LOG2, axis=-1)
 
@@ -215,25 +240,43 @@ _ALIASES = {"mse": "mean_squared_error", "MSE": "mean_squared_error", "mae": "me
 
 
 # -- reduction -----------------------------------------------------------------------------------
-def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size"):
+def _align(values, weight):
+    """``weight`` shaped to multiply ``values``: ranks matched as Keras does, then trailing axes
+    added (so (B,) weights meet (B, T) values)."""
+    values, weight = match_ranks(values, weight)
+    if weight.ndim < values.ndim:
+        weight = ag.reshape(weight, weight.shape + (1,) * (values.ndim - weight.ndim))
+    return values, weight
+
+
+def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size", mask=None):
     """Weight per-sample ``values`` by ``sample_weight`` and reduce: 'sum_over_batch_size' (Keras's
     default, also 'auto'/'mean') divides the weighted sum by the number of values (not by the sum
-    of weights), 'mean_with_sample_weight' by the sum of weights, 'sum' sums, 'none' keeps them."""
+    of weights), 'mean_with_sample_weight' by the sum of the weights as given (not broadcast),
+    'sum' sums, 'none' keeps them. A boolean ``mask`` (the values' shape) joins the weights; for
+    the averaging reductions the masked-out entries also leave the count."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"Unknown loss reduction {reduction!r}; use one of {_REDUCTIONS}")
-    if sample_weight is not None:
-        weight = as_tensor(sample_weight, like=values)
-        values, weight = match_ranks(values, weight)
-        if weight.ndim < values.ndim:
-            weight = ag.reshape(weight, weight.shape + (1,) * (values.ndim - weight.ndim))
+    weight = None if sample_weight is None else as_tensor(sample_weight, like=values)
+    if mask is not None:
+        mask = ag.cast(mask, values.dtype)
+        if reduction in ("sum_over_batch_size", "auto", "mean"):
+            mask = mask * divide_no_nan(float(mask.size), ag.sum(mask))
+        if weight is None:
+            weight = mask
+        else:
+            mask, weight = _align(mask, weight)
+            weight = weight * mask
+    if weight is not None:
+        values, weight = _align(values, weight)
         values = values * weight
     if reduction in ("none", None):
         return values
     total = ag.sum(values)
     if reduction == "sum":
         return total
-    if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return total / ag.sum(ag.broadcast_to(weight, values.shape))
+    if reduction == "mean_with_sample_weight" and weight is not None:
+        return divide_no_nan(total, ag.sum(weight))
     return total * (1.0 / max(values.size, 1))
 
 
@@ -250,10 +293,15 @@ class Loss:
         self.name = name or _snake(type(self).__name__)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction)
+        return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction,
+                               mask=self._loss_mask(y_true, y_pred))
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
+
+    def _loss_mask(self, y_true, y_pred):
+        """Entries to leave out of the reduction (booleans shaped like the losses) or None."""
+        return None
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
@@ -264,7 +312,10 @@ class Loss:
 
 
 def _snake(name):
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+    """CamelCase -> snake_case as Keras spells class names ('KLDivergence' -> 'kl_divergence')."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class LossFunctionWrapper(Loss):
@@ -279,13 +330,20 @@ class LossFunctionWrapper(Loss):
             y_true, y_pred = match_ranks(*_pair(y_true, y_pred))
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
+    def _loss_mask(self, y_true, y_pred):
+        ignore_class = self._fn_kwargs.get("ignore_class")
+        if self.fn is not sparse_categorical_crossentropy or ignore_class is None:
+            return None
+        return ag.not_equal(_sparse_labels(y_true, as_tensor(y_pred)), ignore_class)
+
     def get_config(self):
         return dict(super().get_config(), **self._fn_kwargs)
 
 
-def _wrapper_class(class_name, fn, params=(), doc=None):
+def _wrapper_class(class_name, fn, params=(), default_name=None):
     """A ``LossFunctionWrapper`` subclass with ``fn``'s keyword parameters as constructor args."""
     defaults = dict(params)
+    default_name = default_name or _snake(class_name)
 
     def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         values = dict(defaults)
@@ -295,7 +353,7 @@ def _wrapper_class(class_name, fn, params=(), doc=None):
         if unknown or len(args) > len(defaults):
             raise TypeError(f"{class_name}: unexpected argument(s) {sorted(unknown) or args}")
         values.update(kwargs)
-        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name or _snake(class_name),
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name or default_name,
                                      dtype=dtype, **values)
 
     def from_config(cls, config):
@@ -305,7 +363,7 @@ def _wrapper_class(class_name, fn, params=(), doc=None):
 
     return type(class_name, (LossFunctionWrapper,), {
         "__init__": __init__, "from_config": classmethod(from_config),
-        "__doc__": doc or f"Loss class for ``{fn.__name__}``.", "__module__": __name__})
+        "__doc__": f"Loss class for ``{fn.__name__}``.", "__module__": __name__})
 
 
 MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error)
@@ -329,7 +387,7 @@ CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge)
 KLDivergence = _wrapper_class("KLDivergence", kl_divergence)
 Poisson = _wrapper_class("Poisson", poisson)
 CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, [("axis", -1)])
-Huber = _wrapper_class("Huber", huber, [("delta", 1.0)])
+Huber = _wrapper_class("Huber", huber, [("delta", 1.0)], default_name="huber_loss")
 LogCosh = _wrapper_class("LogCosh", log_cosh)
 
 _CLASSES = {c.__name__: c for c in (

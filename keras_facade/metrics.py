@@ -10,10 +10,11 @@ import numpy as np
 import autograd_core as ag
 
 from . import losses as losses_module
-from .losses import as_tensor, match_ranks, one_hot
+from .losses import as_tensor, divide_no_nan, match_ranks, one_hot, _snake
 from . import _registry
 
 EPSILON = 1e-7
+NEG_INF = -1e10  # the value of the entries that ``top_k`` drops
 
 
 def _pair(y_true, y_pred):
@@ -146,19 +147,21 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-def _snake(name):
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
-
-
 def _detached(x):
     return x.detach() if isinstance(x, ag.Tensor) else x
 
 
 class Reduce(Metric):
-    """Running sum or weighted mean of values. Updates only queue the (weighted) values; they are
-    summed in one go when the result is asked for, so a training step pays almost nothing here."""
-    _mean = True
+    """Running sum or weighted mean of values, reduced per sample as Keras does: without weights
+    each sample's values are reduced over the non-batch axes; with weights the values are first
+    reduced to the weights' rank, then weighted, and the weights count as samples (a scalar
+    weight counts once per update). Updates only queue the reduced values; they are summed in
+    one go when the result is asked for, so a training step pays almost nothing here."""
     _FLUSH_AT = 256
+
+    @staticmethod
+    def _reduce(x, axis=None):
+        return ag.mean(x, axis=axis)
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -167,24 +170,32 @@ class Reduce(Metric):
     def update_state(self, values, sample_weight=None):
         with ag.no_grad():
             values = as_tensor(_detached(values), dtype=self.dtype)
-            if isinstance(sample_weight, (int, float)):  # one weight for all (e.g. the batch size)
-                self._queue(values if sample_weight == 1 else values * sample_weight)
-                self.count = self.count + values.size * sample_weight
+            if isinstance(sample_weight, (int, float)):  # one weight for the update (a batch size)
+                value = values if values.ndim == 0 else self._reduce(values)
+                self._queue(value if sample_weight == 1 else value * sample_weight)
+                self.count = self.count + sample_weight
                 return
-            if sample_weight is None:
-                per_sample = values if values.ndim <= 1 else \
-                    ag.mean(values, axis=tuple(range(1, values.ndim)))
-                count = per_sample.size
-            else:
+            weight = None
+            if sample_weight is not None:
                 weight = as_tensor(_detached(sample_weight), like=values)
                 values, weight = match_ranks(values, weight)
-                if weight.ndim < values.ndim:
-                    weight = ag.reshape(weight, weight.shape + (1,) * (values.ndim - weight.ndim))
+                if weight.ndim > values.ndim:
+                    raise ValueError(f"{type(self).__name__}: sample_weight of shape "
+                                     f"{weight.shape} has more axes than the values of shape "
+                                     f"{values.shape}")
+                if values.ndim > weight.ndim:
+                    values = self._reduce(values, axis=tuple(range(weight.ndim, values.ndim)))
                 weight = ag.broadcast_to(weight, values.shape)
-                per_sample = values * weight
-                count = ag.sum(weight)
-            self._queue(per_sample)
-            self.count = self.count + count
+                values = values * weight
+                if weight.ndim > 1:
+                    weight = self._reduce(weight, axis=tuple(range(1, weight.ndim)))
+            if values.ndim > 1:
+                values = self._reduce(values, axis=tuple(range(1, values.ndim)))
+            self._queue(values)
+            if weight is not None:
+                self.count = self.count + ag.sum(weight)
+            else:
+                self.count = self.count + (values.shape[0] if values.ndim else 1)
 
     def _queue(self, values):
         self._pending.append(values)
@@ -210,24 +221,24 @@ class Reduce(Metric):
     def result(self):
         with ag.no_grad():
             self._flush()
-            total = as_tensor(self.total, dtype=self.dtype)
-            if not self._mean:
-                return total
-            return _divide_no_nan(total, self.count)
-
-
-def _divide_no_nan(a, b):
-    if not isinstance(b, ag.Tensor):
-        return a * (1.0 / b) if b else ag.zeros_like(a)
-    return ag.where(b != 0, a / ag.where(b != 0, b, 1.0), 0.0)
+            return divide_no_nan(as_tensor(self.total, dtype=self.dtype), self.count)
 
 
 class Sum(Reduce):
-    _mean = False
+    """Weighted sum of all the values seen."""
+
+    @staticmethod
+    def _reduce(x, axis=None):
+        return ag.sum(x, axis=axis)
+
+    def result(self):
+        with ag.no_grad():
+            self._flush()
+            return as_tensor(self.total, dtype=self.dtype)
 
 
 class Mean(Reduce):
-    """Weighted mean of the values seen (scalars count as one sample)."""
+    """Weighted mean of the values seen (see ``Reduce`` for how samples are counted)."""
 
 
 class MeanMetricWrapper(Mean):
@@ -246,8 +257,9 @@ class MeanMetricWrapper(Mean):
         return dict(super().get_config(), **self._fn_kwargs)
 
 
-def _wrapper_class(class_name, fn, params=()):
+def _wrapper_class(class_name, fn, params=(), default_name=None):
     defaults = dict(params)
+    default_name = default_name or _snake(class_name)
 
     def __init__(self, *args, name=None, dtype=None, **kwargs):
         values = dict(defaults)
@@ -256,7 +268,7 @@ def _wrapper_class(class_name, fn, params=()):
         if unknown or len(args) > len(defaults):
             raise TypeError(f"{class_name}: unexpected argument(s) {sorted(unknown) or args}")
         values.update(kwargs)
-        MeanMetricWrapper.__init__(self, fn, name=name or _snake(class_name), dtype=dtype, **values)
+        MeanMetricWrapper.__init__(self, fn, name=name or default_name, dtype=dtype, **values)
 
     return type(class_name, (MeanMetricWrapper,), {
         "__init__": __init__, "__module__": __name__,
@@ -281,16 +293,17 @@ BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", losses_module.binary_c
                                     [("from_logits", False), ("label_smoothing", 0.0)])
 CategoricalCrossentropy = _wrapper_class("CategoricalCrossentropy",
                                          losses_module.categorical_crossentropy,
-                                         [("from_logits", False), ("label_smoothing", 0.0)])
+                                         [("from_logits", False), ("label_smoothing", 0.0),
+                                          ("axis", -1)])
 SparseCategoricalCrossentropy = _wrapper_class("SparseCategoricalCrossentropy",
                                                losses_module.sparse_categorical_crossentropy,
-                                               [("from_logits", False)])
+                                               [("from_logits", False), ("axis", -1)])
 Hinge = _wrapper_class("Hinge", losses_module.hinge)
 SquaredHinge = _wrapper_class("SquaredHinge", losses_module.squared_hinge)
 CategoricalHinge = _wrapper_class("CategoricalHinge", losses_module.categorical_hinge)
 KLDivergence = _wrapper_class("KLDivergence", losses_module.kl_divergence)
 Poisson = _wrapper_class("Poisson", losses_module.poisson)
-LogCoshError = _wrapper_class("LogCoshError", losses_module.log_cosh)
+LogCoshError = _wrapper_class("LogCoshError", losses_module.log_cosh, default_name="logcosh")
 CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, [("axis", -1)])
 
 
@@ -308,18 +321,104 @@ class RootMeanSquaredError(Mean):
 
 
 # -- confusion-matrix metrics --------------------------------------------------------------------
+def _evenly_spaced(thresholds):
+    """Whether thresholds are 0, 1/(n-1), ..., 1 (then predictions are clipped to [0, 1])."""
+    n = len(thresholds)
+    even = np.arange(n, dtype=np.float32) / max(n - 1, 1)
+    return n >= 3 and np.allclose(thresholds, even, atol=EPSILON)
+
+
+def _filter_top_k(y_pred, k):
+    """Keep exactly the k highest entries of each row (ties go to the lower index) and set the
+    others to ``NEG_INF``."""
+    n = y_pred.shape[-1]
+    classes = ag.arange(n, device=y_pred.device)
+    remaining, kept = y_pred, None
+    for _ in range(min(k, n)):
+        chosen = ag.equal(ag.expand_dims(ag.argmax(remaining, axis=-1), -1), classes)
+        kept = chosen if kept is None else ag.logical_or(kept, chosen)
+        remaining = ag.where(chosen, -np.inf, remaining)
+    return ag.where(kept, y_pred, NEG_INF)
+
+
+def confusion_inputs(metric, y_true, y_pred, sample_weight=None, top_k=None, class_id=None):
+    """Targets and predictions (ranks matched, in the metric's dtype, after ``top_k`` and
+    ``class_id``) and the sample weights broadcast to the predictions' shape (or None)."""
+    y_pred = as_tensor(_detached(y_pred), dtype=metric.dtype)
+    y_true = as_tensor(_detached(y_true), dtype=metric.dtype, like=y_pred)
+    y_true, y_pred = match_ranks(y_true, y_pred)
+    weight = None
+    if sample_weight is not None:
+        weight = as_tensor(_detached(sample_weight), like=y_pred)
+        given = weight.shape
+        weight = match_ranks(y_true, ag.expand_dims(weight, -1), expand_rank_1=False)[1]
+        if weight.ndim < y_true.ndim:
+            weight = ag.reshape(weight, weight.shape + (1,) * (y_true.ndim - weight.ndim))
+    if top_k is not None:
+        y_pred = _filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if y_pred.ndim < 2:
+            raise ValueError(f"{type(metric).__name__}: class_id needs predictions of shape "
+                             f"(samples, classes), got shape {y_pred.shape}")
+        if weight is not None and weight.shape[-1:] == y_pred.shape[-1:] \
+                and weight.ndim == y_pred.ndim:  # per-class weights: keep the class's column
+            weight = weight[..., class_id, None]
+        y_true, y_pred = y_true[..., class_id, None], y_pred[..., class_id, None]
+    if weight is not None:
+        if not _broadcasts(weight.shape, y_pred.shape):
+            raise ValueError(f"{type(metric).__name__}: sample_weight of shape {given} does not "
+                             f"broadcast to predictions of shape {y_pred.shape}")
+        weight = ag.broadcast_to(weight, y_pred.shape)
+    return y_true, y_pred, weight
+
+
+def _broadcasts(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def update_confusion_counts(counts, y_true, y_pred, thresholds, weight=None, multi_label=False):
+    """Add weighted tp/fp/tn/fn at each threshold into ``counts`` (a dict of tensors, empty at
+    first: the counts then live on the predictions' device). A prediction is positive when it is
+    above the threshold, a target when it is non-zero. Counts have shape (T,), or (T, labels)
+    with ``multi_label`` (predictions of shape (samples, labels))."""
+    labels = ag.cast(ag.not_equal(y_true, 0), y_pred.dtype)
+    if not multi_label:
+        labels, y_pred = ag.reshape(labels, (-1,)), ag.reshape(y_pred, (-1,))
+        weight = None if weight is None else ag.reshape(weight, (-1,))
+    shape = (len(thresholds),) + (1,) * y_pred.ndim
+    thresholds = ag.reshape(ag.tensor(thresholds, device=y_pred.device), shape)
+    predicted = ag.cast(ag.expand_dims(y_pred, 0) > thresholds, y_pred.dtype)  # (T, ...)
+    positives, negatives = labels, 1.0 - labels
+    if weight is not None:
+        positives, negatives = positives * weight, negatives * weight
+    tp = ag.sum(predicted * positives, axis=1)
+    fp = ag.sum(predicted * negatives, axis=1)
+    new = {"tp": tp, "fp": fp, "tn": ag.sum(negatives, axis=0) - fp,
+           "fn": ag.sum(positives, axis=0) - tp}
+    for key, value in new.items():
+        counts[key] = value if key not in counts else counts[key] + value
+
+
 class _ConfusionMetric(Metric):
-    """Counts true/false positives/negatives at thresholds (``p > threshold`` is positive).
+    """Counts true/false positives/negatives at thresholds (``p > threshold`` is positive, a
+    non-zero target is positive). Thresholds lie in [0, 1]; one threshold gives a scalar result.
 
     ``top_k`` keeps only each row's k highest predictions; ``class_id`` looks at one class."""
-    _counts = ("tp", "fp", "tn", "fn")
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        if thresholds is not None:
+            listed = [thresholds] if np.ndim(thresholds) == 0 else list(thresholds)
+            bad = [t for t in listed if t is None or not 0 <= t <= 1]
+            if bad:
+                raise ValueError(f"{type(self).__name__}: thresholds must lie in [0, 1], got {bad}")
         self.init_thresholds = thresholds
-        self._scalar = thresholds is None or np.ndim(thresholds) == 0
-        default = 0.5 if top_k is None else -1e10  # with top_k, every kept prediction is positive
-        values = [default if thresholds is None else thresholds] if self._scalar else list(thresholds)
+        default = 0.5 if top_k is None else NEG_INF  # with top_k, every kept prediction is positive
+        values = [default] if thresholds is None else listed
         self.thresholds = np.asarray(values, dtype=np.float32)
+        self._clip = _evenly_spaced(self.thresholds)
         self.top_k, self.class_id = top_k, class_id
         super().__init__(name=name, dtype=dtype)
 
@@ -333,62 +432,24 @@ class _ConfusionMetric(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         with ag.no_grad():
-            y_true, y_pred = match_ranks(*_pair(_detached(y_true), _detached(y_pred)))
-            if self.top_k is not None:
-                y_pred = ag.where(y_pred >= _kth_largest(y_pred, self.top_k), y_pred, -np.inf)
-            if self.class_id is not None:
-                y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
-            weight = None
-            if sample_weight is not None:
-                weight = as_tensor(_detached(sample_weight), like=y_pred)
-                if weight.ndim < y_pred.ndim:
-                    weight = ag.reshape(weight, weight.shape + (1,) * (y_pred.ndim - weight.ndim))
-                weight = ag.reshape(ag.broadcast_to(weight, y_pred.shape), (-1, 1))
+            y_true, y_pred, weight = confusion_inputs(self, y_true, y_pred, sample_weight,
+                                                      self.top_k, self.class_id)
+            if self._clip:
+                y_pred = ag.clip(y_pred, 0.0, 1.0)
             update_confusion_counts(self.counts, y_true, y_pred, self.thresholds, weight)
 
-    def _result_of(self, numerator, denominator):
-        value = _divide_no_nan(numerator, denominator)
-        return value[0] if self._scalar else value
+    def _per_threshold(self, value):
+        return value[0] if len(self.thresholds) == 1 else value
 
     def get_config(self):
         return dict(super().get_config(), thresholds=self.init_thresholds, top_k=self.top_k,
                     class_id=self.class_id)
 
 
-def _kth_largest(y_pred, k):
-    """The k-th largest value of each row (keepdims), by k-1 rounds of masking the maximum."""
-    current = y_pred
-    if k == 1:
-        return ag.max(current, axis=-1, keepdims=True)
-    for _ in range(k - 1):
-        top = ag.max(current, axis=-1, keepdims=True)
-        current = ag.where(current >= top, -np.inf, current)
-    return ag.max(current, axis=-1, keepdims=True)
-
-
-def update_confusion_counts(counts, y_true, y_pred, thresholds, weight=None):
-    """Add weighted tp/fp/tn/fn at each threshold into ``counts`` (a dict of (T,) tensors, empty
-    at first: the counts then live on the predictions' device)."""
-    labels = ag.reshape(ag.cast(y_true > 0, y_pred.dtype), (-1, 1))
-    predicted = ag.cast(ag.reshape(y_pred, (-1, 1)) > ag.tensor(thresholds, device=y_pred.device),
-                        y_pred.dtype)
-    if weight is not None:
-        positives, negatives = labels * weight, (1.0 - labels) * weight
-    else:
-        positives, negatives = labels, 1.0 - labels
-    tp = ag.sum(predicted * positives, axis=0)
-    fp = ag.sum(predicted * negatives, axis=0)
-    new = {"tp": tp, "fp": fp, "tn": ag.sum(negatives) - fp, "fn": ag.sum(positives) - tp}
-    for key, value in new.items():
-        value = ag.cast(value, np.float32)
-        counts[key] = value if key not in counts else counts[key] + value
-
-
 def _count_metric(class_name, key, doc):
     def result(self):
         with ag.no_grad():
-            value = self.count(key)
-            return value[0] if self._scalar else value
+            return self._per_threshold(self.count(key))
     return type(class_name, (_ConfusionMetric,), {"result": result, "__doc__": doc,
                                                   "__module__": __name__})
 
@@ -405,7 +466,7 @@ class Precision(_ConfusionMetric):
     def result(self):
         with ag.no_grad():
             tp = self.count("tp")
-            return self._result_of(tp, tp + self.count("fp"))
+            return self._per_threshold(divide_no_nan(tp, tp + self.count("fp")))
 
 
 class Recall(_ConfusionMetric):
@@ -414,73 +475,133 @@ class Recall(_ConfusionMetric):
     def result(self):
         with ag.no_grad():
             tp = self.count("tp")
-            return self._result_of(tp, tp + self.count("fn"))
+            return self._per_threshold(divide_no_nan(tp, tp + self.count("fn")))
 
 
-class AUC(_ConfusionMetric):
+_CURVES = {"ROC": "ROC", "roc": "ROC", "PR": "PR", "pr": "PR"}
+_SUMMATIONS = {"interpolation": "interpolation", "Interpolation": "interpolation",
+               "majoring": "majoring", "Majoring": "majoring",
+               "minoring": "minoring", "Minoring": "minoring"}
+
+
+class AUC(Metric):
     """Area under the ROC or PR curve, approximated over ``num_thresholds`` thresholds
-    (Riemann sum: 'interpolation', 'minoring' or 'majoring'; PR interpolation as Davis & Goadrich)."""
+    (Riemann sum: 'interpolation', 'minoring' or 'majoring'; PR interpolation as Davis & Goadrich).
+
+    Predictions are clipped to [0, 1] when the thresholds are evenly spaced (the default).
+    ``multi_label=True`` computes one AUC per label (predictions of shape (samples, labels)) and
+    averages them, weighted by ``label_weights`` if given; without it ``label_weights`` weight
+    the entries of each label column in the counts."""
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
                  dtype=None, thresholds=None, multi_label=False, num_labels=None, label_weights=None,
                  from_logits=False):
-        if curve.upper() not in ("ROC", "PR"):
+        if curve not in _CURVES:
             raise ValueError(f"AUC: curve must be 'ROC' or 'PR', got {curve!r}")
-        if summation_method not in ("interpolation", "minoring", "majoring"):
-            raise ValueError(f"AUC: unknown summation_method {summation_method!r}")
+        if summation_method not in _SUMMATIONS:
+            raise ValueError(f"AUC: summation_method must be 'interpolation', 'minoring' or "
+                             f"'majoring', got {summation_method!r}")
+        if num_labels and not multi_label:
+            raise ValueError(f"AUC: num_labels={num_labels} is only used with multi_label=True")
         if thresholds is None:
             if num_thresholds <= 1:
                 raise ValueError(f"AUC: num_thresholds must be > 1, got {num_thresholds}")
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._clip = True
         else:
             inner = sorted(thresholds)
+            self._clip = _evenly_spaced([0.0] + inner + [1.0])
         self.num_thresholds = len(inner) + 2
-        self.curve, self.summation_method = curve.upper(), summation_method
-        self.multi_label, self.from_logits = multi_label, from_logits
-        self._given_thresholds = thresholds
-        super().__init__(thresholds=[-EPSILON] + inner + [1.0 + EPSILON], name=name, dtype=dtype)
-        self.name = name or "auc"
+        self.thresholds = np.asarray([-EPSILON] + inner + [1.0 + EPSILON], dtype=np.float32)
+        self._given_thresholds = None if thresholds is None else inner
+        self.curve, self.summation_method = _CURVES[curve], _SUMMATIONS[summation_method]
+        self.multi_label, self.num_labels, self.from_logits = multi_label, num_labels, from_logits
+        self.label_weights = None if label_weights is None else \
+            [float(w) for w in np.ravel(np.asarray(label_weights))]
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self):
+        self.counts = {}
+        self._num_labels = self.num_labels if self.multi_label else None
+
+    def count(self, key):
+        """The weighted count ``key`` at each threshold: shape (T,), or (T, labels)."""
+        value = self.counts.get(key)
+        if value is not None:
+            return value
+        return ag.zeros((self.num_thresholds,) + ((self._num_labels,) if self._num_labels else ()))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.from_logits:
-            y_pred = ag.sigmoid(as_tensor(_detached(y_pred)))
-        super().update_state(y_true, y_pred, sample_weight)
+        with ag.no_grad():
+            if self.from_logits:
+                y_pred = ag.sigmoid(as_tensor(_detached(y_pred)))
+            y_true, y_pred, weight = confusion_inputs(self, y_true, y_pred, sample_weight)
+            if self.multi_label:
+                if y_pred.ndim != 2:
+                    raise ValueError(f"AUC: multi_label=True needs predictions of shape "
+                                     f"(samples, labels), got shape {y_pred.shape}")
+                if self._num_labels not in (None, y_pred.shape[1]):
+                    raise ValueError(f"AUC: expected {self._num_labels} labels, got predictions "
+                                     f"of shape {y_pred.shape}")
+                self._num_labels = y_pred.shape[1]
+            elif self.label_weights is not None:
+                label_weights = ag.broadcast_to(as_tensor(self.label_weights, like=y_pred),
+                                                y_pred.shape)
+                weight = label_weights if weight is None else weight * label_weights
+            if self._clip:
+                y_pred = ag.clip(y_pred, 0.0, 1.0)
+            update_confusion_counts(self.counts, y_true, y_pred, self.thresholds, weight,
+                                    multi_label=self.multi_label)
 
     def result(self):
         with ag.no_grad():
             tp, fp, tn, fn = (self.count(k) for k in ("tp", "fp", "tn", "fn"))
             if self.curve == "PR" and self.summation_method == "interpolation":
-                return _interpolated_pr_auc(tp, fp, fn)
-            recall = _divide_no_nan(tp, tp + fn)
+                return self._average(_interpolated_pr_auc(tp, fp, fn))
+            recall = divide_no_nan(tp, tp + fn)
             if self.curve == "ROC":
-                x, y = _divide_no_nan(fp, fp + tn), recall
+                x, y = divide_no_nan(fp, fp + tn), recall
             else:
-                x, y = recall, _divide_no_nan(tp, tp + fp)
+                x, y = recall, divide_no_nan(tp, tp + fp)
             if self.summation_method == "interpolation":
                 heights = (y[:-1] + y[1:]) * 0.5
             elif self.summation_method == "minoring":
                 heights = ag.minimum(y[:-1], y[1:])
             else:
                 heights = ag.maximum(y[:-1], y[1:])
-            return ag.sum((x[:-1] - x[1:]) * heights)
+            return self._average((x[:-1] - x[1:]) * heights)
+
+    def _average(self, terms):
+        """Sum the per-interval terms; with ``multi_label`` average the per-label areas."""
+        if not self.multi_label:
+            return ag.sum(terms)
+        by_label = ag.sum(terms, axis=0)
+        if self.label_weights is None:
+            return ag.mean(by_label)
+        label_weights = as_tensor(self.label_weights, like=by_label)
+        return divide_no_nan(ag.sum(by_label * label_weights), ag.sum(label_weights))
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype.name, "num_thresholds": self.num_thresholds,
-                "curve": self.curve, "summation_method": self.summation_method,
-                "thresholds": self._given_thresholds, "multi_label": self.multi_label,
-                "from_logits": self.from_logits}
+        config = {"name": self.name, "dtype": self.dtype.name,
+                  "num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": self.multi_label,
+                  "num_labels": self.num_labels,
+                  "label_weights": self.label_weights, "from_logits": self.from_logits}
+        if self._given_thresholds is not None:
+            config["thresholds"] = list(self._given_thresholds)
+        return config
 
 
 def _interpolated_pr_auc(tp, fp, fn):
+    """Per-interval PR areas (Davis & Goadrich interpolation), along the threshold axis 0."""
     dtp = tp[:-1] - tp[1:]
     p = tp + fp
     dp = p[:-1] - p[1:]
-    slope = _divide_no_nan(dtp, ag.relu(dp))
+    slope = divide_no_nan(dtp, ag.relu(dp))
     intercept = tp[1:] - slope * p[1:]
     both = ag.logical_and(p[:-1] > 0, p[1:] > 0)
-    ratio = ag.where(both, _divide_no_nan(p[:-1], ag.relu(p[1:])), 1.0)
-    increments = _divide_no_nan(slope * (dtp + intercept * ag.log(ratio)), ag.relu(tp[1:] + fn[1:]))
-    return ag.sum(increments)
+    ratio = ag.where(both, divide_no_nan(p[:-1], ag.relu(p[1:])), 1.0)
+    return divide_no_nan(slope * (dtp + intercept * ag.log(ratio)), ag.relu(tp[1:] + fn[1:]))
 
 
 _CLASSES = {c.__name__: c for c in (
@@ -490,12 +611,14 @@ _CLASSES = {c.__name__: c for c in (
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
     CategoricalHinge, KLDivergence, Poisson, LogCoshError, CosineSimilarity, RootMeanSquaredError,
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC)}
+_SNAKE_CLASSES = {_snake(name): cls for name, cls in _CLASSES.items()}  # 'auc', 'true_positives'
 
 
 # -- lookup --------------------------------------------------------------------------------------
 def get(identifier):
-    """A metric function or object from a name ('mae', 'top_k_categorical_accuracy', 'AUC'), a
-    config dict, a class, an instance or a function."""
+    """A metric function or object from a name, a config dict, a class, an instance or a function.
+    Names: metric functions and loss names/aliases ('mae', 'top_k_categorical_accuracy') give the
+    function; class names ('AUC') and their snake_case ('auc', 'precision', 'mean') an instance."""
     if isinstance(identifier, Metric) or identifier is None:
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
@@ -512,6 +635,8 @@ def get(identifier):
         loss_name = losses_module.resolve_name(identifier)
         if loss_name is not None:
             return losses_module.get(loss_name)
+        if identifier in _SNAKE_CLASSES:
+            return _SNAKE_CLASSES[identifier]()
     raise ValueError(f"Unknown metric {identifier!r}: use a name such as 'accuracy', 'mae' or "
                      f"'top_k_categorical_accuracy', a keras.metrics class, or a function "
                      f"(y_true, y_pred) -> per-sample values")

@@ -188,3 +188,96 @@ def test_get_serialize_deserialize():
     assert losses.deserialize(keras3_function) is losses.mean_squared_error
     with pytest.raises(ValueError, match="Unknown loss"):
         losses.get("mean_squared_eror")
+
+
+SAME_RANK_FUNCTIONS = ["mean_squared_error", "mean_absolute_error",
+                       "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+                       "cosine_similarity", "huber", "log_cosh"]
+
+
+@pytest.mark.parametrize("name", SAME_RANK_FUNCTIONS)
+def test_functions_squeeze_or_expand_targets_to_the_predictions_rank(name):
+    """(B,) targets with (B, 1) predictions (and the reverse) compare sample by sample."""
+    y, p, ref = REFERENCES[name]
+    y, p = y[:, 0], p[:, :1]
+    expected = ref(y[:, None], p)
+    for a, b in ((y, p), (y[:, None], p[:, 0])):
+        out = getattr(losses, name)(ag.tensor(a), ag.tensor(b))
+        assert out.shape == (6,)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_default_names():
+    assert losses.Huber().name == "huber_loss"
+    assert losses.KLDivergence().name == "kl_divergence"
+    assert losses.LogCosh().name == "log_cosh"
+    assert losses.MeanSquaredError().name == "mean_squared_error"
+
+
+def test_categorical_label_smoothing_counts_classes_on_the_targets_last_axis():
+    """Keras divides the smoothing by y_true.shape[-1] whatever ``axis`` is."""
+    ls = 0.2
+    y = Y_ONEHOT.T.copy()   # (4 classes, 6 samples): classes along axis 0
+    p = P_SOFT.T.copy()
+    out = losses.categorical_crossentropy(ag.tensor(y), ag.tensor(p), label_smoothing=ls, axis=0)
+    smoothed = y * (1 - ls) + ls / 6
+    expected = -np.sum(smoothed * np.log(np.clip(p / p.sum(0), EPS, 1 - EPS)), 0)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-9)
+
+
+def test_cosine_similarity_normalizes_tiny_vectors_like_keras():
+    """x * min(rsqrt(sum x^2), 1/epsilon): a vector of norm 5e-7 is still normalized."""
+    tiny = np.array([[3e-7, 4e-7], [1.0, 0.0]], dtype=np.float32)
+    out = losses.cosine_similarity(ag.tensor(tiny), ag.tensor(tiny))
+    np.testing.assert_allclose(out.numpy(), [-1.0, -1.0], rtol=1e-5)
+    smaller = np.array([[3e-8, 4e-8]])  # below epsilon: divided by epsilon instead
+    out = losses.cosine_similarity(ag.tensor(smaller), ag.tensor(smaller))
+    np.testing.assert_allclose(out.numpy(), [-(2.5e-15) / 1e-14], rtol=1e-6)
+    grad = ag.grad(lambda p: ag.sum(losses.cosine_similarity(ag.tensor(Y_REAL[:2]), p)))(
+        ag.tensor(np.zeros((2, 4))))
+    assert np.all(np.isfinite(grad.numpy()))
+    np.testing.assert_allclose(grad.numpy(), -l2n(Y_REAL[:2]) / EPS, rtol=1e-6)
+
+
+def test_ignore_class_is_left_out_of_the_average():
+    labels = np.array([0, 3, 1, 3])
+    p = ag.tensor(P_SOFT[:4])
+    per = -np.log(P_SOFT[:4][np.arange(4), [0, 0, 1, 0]])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    scce = losses.SparseCategoricalCrossentropy(ignore_class=3)
+    assert scce(labels, p).item() == pytest.approx((per[0] + per[2]) / 2)
+    assert scce(labels, p, sample_weight=w).item() == pytest.approx((per[0] + 3 * per[2]) / 2)
+    assert scce(labels[:, None], p).item() == pytest.approx((per[0] + per[2]) / 2)
+    summed = losses.SparseCategoricalCrossentropy(ignore_class=3, reduction="sum")
+    assert summed(labels, p, sample_weight=w).item() == pytest.approx(per[0] + 3 * per[2])
+    by_weight = losses.SparseCategoricalCrossentropy(ignore_class=3,
+                                                     reduction="mean_with_sample_weight")
+    assert by_weight(labels, p, sample_weight=w).item() == pytest.approx((per[0] + 3 * per[2]) / 4)
+    assert by_weight(labels, p).item() == pytest.approx((per[0] + per[2]) / 2)
+    assert scce(np.array([3, 3]), ag.tensor(P_SOFT[:2])).item() == 0.0  # nothing left: 0, not NaN
+    temporal = losses.SparseCategoricalCrossentropy(ignore_class=0)
+    y_t = np.array([[1, 0, 2], [0, 0, 3]])
+    p_t = P_SOFT[:6].reshape(2, 3, 4)
+    per_t = -np.log(p_t[np.arange(2)[:, None], np.arange(3), y_t])
+    assert temporal(y_t, ag.tensor(p_t)).item() == pytest.approx(per_t[y_t != 0].mean())
+
+
+def test_mean_with_sample_weight_divides_by_the_weights_as_given():
+    y, p = ag.tensor(Y_REAL), ag.tensor(P_REAL)
+    per = np.mean((P_REAL - Y_REAL) ** 2, -1)
+    loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    w = np.array([1.0, 0.0, 2.0, 0.5, 0.0, 1.0])
+    assert loss(y, p, w[:, None]).item() == pytest.approx((per * w).sum() / w.sum())
+    # a scalar weight is summed once (Keras): the result is the plain sum of the losses
+    assert loss(y, p, 2.0).item() == pytest.approx(per.sum())
+    assert loss(y, p, np.zeros(6)).item() == 0.0  # no weight at all: 0, not NaN
+    assert loss(y, p).item() == pytest.approx(per.mean())
+
+
+def test_sparse_targets_follow_the_predictions_device():
+    """numpy class ids meet predictions on another device (the numpy-backed 'cpu:1')."""
+    p = ag.tensor(P_SOFT[:4], device="cpu:1")
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=3)(np.array([0, 3, 1, 3]), p)
+    per = -np.log(P_SOFT[:4][np.arange(4), [0, 0, 1, 0]])
+    assert loss.device == p.device
+    assert loss.item() == pytest.approx((per[0] + per[2]) / 2)

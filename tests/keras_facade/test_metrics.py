@@ -58,9 +58,9 @@ def test_mean_metric_weights_and_reset():
 
 def confusion(y, p, t, w=None):
     w = np.ones_like(y, dtype=float) if w is None else w
-    pred = p > t
-    return ((pred & (y > 0)) * w).sum(), ((pred & (y <= 0)) * w).sum(), \
-        ((~pred & (y <= 0)) * w).sum(), ((~pred & (y > 0)) * w).sum()
+    pred, pos = p > t, y != 0
+    return ((pred & pos) * w).sum(), ((pred & ~pos) * w).sum(), \
+        ((~pred & ~pos) * w).sum(), ((~pred & pos) * w).sum()
 
 
 def test_precision_recall_against_numpy_with_weights_and_thresholds():
@@ -94,16 +94,18 @@ def test_precision_top_k_and_class_id():
     assert cls.result().item() == 0.0
 
 
-def auc_reference(y, p, num_thresholds=200, curve="ROC"):
+def auc_reference(y, p, num_thresholds=200, curve="ROC", method="interpolation", w=None):
     eps = 1e-7
     ts = [-eps] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1 + eps]
-    tp, fp, tn, fn = map(np.array, zip(*[confusion(y, p, t) for t in ts]))
+    tp, fp, tn, fn = map(np.array, zip(*[confusion(y, p, t, w) for t in ts]))
     tpr = tp / np.maximum(tp + fn, 1e-12)
     if curve == "ROC":
         x, yy = fp / np.maximum(fp + tn, 1e-12), tpr
     else:
         x, yy = tpr, np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1e-12), 0)
-    return np.sum((x[:-1] - x[1:]) * (yy[:-1] + yy[1:]) / 2)
+    heights = {"interpolation": (yy[:-1] + yy[1:]) / 2, "minoring": np.minimum(yy[:-1], yy[1:]),
+               "majoring": np.maximum(yy[:-1], yy[1:])}[method]
+    return np.sum((x[:-1] - x[1:]) * heights)
 
 
 def test_auc_roc_matches_threshold_reference_and_exact_auc():
@@ -200,3 +202,212 @@ def test_weighted_metrics_use_sample_weights_and_crossentropy_resolves():
     assert logs["accuracy"] == pytest.approx(hits.mean())
     assert logs["weighted_accuracy"] == pytest.approx((hits * w).sum() / w.sum())
     assert type(model.metrics[2]) is metrics.SparseCategoricalCrossentropy
+
+
+def test_sum_adds_every_value_of_rank_2_inputs():
+    s = metrics.Sum()
+    s.update_state([[1.0, 2.0], [3.0, 4.0]])
+    assert s.result().item() == 10.0
+    s.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[1.0, 0.5])
+    assert s.result().item() == pytest.approx(10.0 + 3.0 + 3.5)
+    s.update_state([5.0, 6.0], sample_weight=2)
+    assert s.result().item() == pytest.approx(16.5 + 22.0)
+
+
+def test_mean_reduces_values_per_sample_before_weighting():
+    # a scalar weight counts once per update, against the update's mean value
+    m = metrics.Mean()
+    m.update_state([1.0, 2.0, 3.0], sample_weight=1)
+    m.update_state([10.0], sample_weight=1)
+    assert m.result().item() == pytest.approx((2.0 + 10.0) / 2)
+    m = metrics.Mean()
+    m.update_state([1.0, 2.0, 3.0], sample_weight=2.0)
+    m.update_state([10.0], sample_weight=np.float32(1.0))
+    assert m.result().item() == pytest.approx((2.0 * 2 + 10.0) / 3)
+    # per-sample weights with per-timestep values: each sample's values are averaged first
+    v1, w1 = np.array([[1.0, 2.0, 6.0], [4.0, 5.0, 0.0]]), np.array([1.0, 2.0])
+    v2, w2 = np.array([[7.0, 9.0]]), np.array([3.0])
+    m = metrics.Mean()
+    m.update_state(v1, sample_weight=w1)
+    m.update_state(v2, sample_weight=w2)
+    expected = ((v1.mean(1) * w1).sum() + (v2.mean(1) * w2).sum()) / (w1.sum() + w2.sum())
+    assert m.result().item() == pytest.approx(expected)
+    # per-timestep weights: weighted values and weights are both averaged per sample
+    wt1, wt2 = np.array([[1.0, 0.0, 1.0], [2.0, 2.0, 2.0]]), np.array([[1.0, 3.0]])
+    m = metrics.Mean()
+    m.update_state(v1, sample_weight=wt1)
+    m.update_state(v2, sample_weight=wt2)
+    expected = ((v1 * wt1).mean(1).sum() + (v2 * wt2).mean(1).sum()) / \
+        (wt1.mean(1).sum() + wt2.mean(1).sum())
+    assert m.result().item() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cls,ref", [
+    (metrics.MeanSquaredError, lambda y, p: (p - y) ** 2),
+    (metrics.MeanAbsoluteError, lambda y, p: np.abs(p - y)),
+    (metrics.MeanAbsolutePercentageError, lambda y, p: 100 * np.abs((y - p) / y)),
+    (metrics.MeanSquaredLogarithmicError, lambda y, p: (np.log1p(p) - np.log1p(y)) ** 2),
+    (metrics.LogCoshError, lambda y, p: np.log(np.cosh(p - y))),
+])
+def test_regression_metrics_with_rank_1_targets_and_column_predictions(cls, ref):
+    y = RNG.uniform(0.5, 2.0, size=7)
+    p = RNG.uniform(0.5, 2.0, size=(7, 1))
+    m = cls()
+    m.update_state(y, p)
+    assert m.result().item() == pytest.approx(ref(y, p[:, 0]).mean(), rel=1e-5)
+
+
+def test_compiled_regression_metrics_with_rank_1_targets():
+    x = RNG.normal(size=(30, 3)).astype("float32")
+    y = (x @ np.array([1.0, -1.0, 0.5]) + 0.3).astype("float32")   # shape (30,)
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile("sgd", "mse", metrics=["mae", "mse", metrics.MeanSquaredError(name="m")])
+    result = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    err = model.predict(x)[:, 0] - y
+    assert result["mae"] == pytest.approx(np.abs(err).mean(), rel=1e-5)
+    assert result["mse"] == pytest.approx((err ** 2).mean(), rel=1e-5)
+    assert result["m"] == pytest.approx((err ** 2).mean(), rel=1e-5)
+    assert result["loss"] == pytest.approx((err ** 2).mean(), rel=1e-5)
+
+
+def test_metric_names_as_keras_spells_them():
+    assert metrics.KLDivergence().name == "kl_divergence"
+    assert metrics.LogCoshError().name == "logcosh"
+    assert metrics.AUC().name == "auc"
+    assert metrics.SparseTopKCategoricalAccuracy().name == "sparse_top_k_categorical_accuracy"
+
+
+@pytest.mark.parametrize("name,cls", [
+    ("precision", metrics.Precision), ("recall", metrics.Recall), ("auc", metrics.AUC),
+    ("root_mean_squared_error", metrics.RootMeanSquaredError),
+    ("true_positives", metrics.TruePositives), ("false_negatives", metrics.FalseNegatives),
+    ("mean", metrics.Mean), ("sum", metrics.Sum), ("log_cosh_error", metrics.LogCoshError)])
+def test_get_accepts_snake_case_class_names(name, cls):
+    assert type(metrics.get(name)) is cls
+    # function names and aliases keep resolving to the functions
+    assert metrics.get("mean_squared_error") is losses.mean_squared_error
+    assert metrics.get("mse") is losses.mean_squared_error
+
+
+def test_compile_with_precision_recall_auc_strings():
+    x = RNG.normal(size=(40, 3)).astype("float32")
+    y = (x[:, 0] + 0.3 * x[:, 1] > 0).astype("float32")[:, None]
+    model = Sequential([Dense(1, activation="sigmoid", input_shape=(3,))])
+    model.compile("sgd", "binary_crossentropy", metrics=["precision", "recall", "auc"])
+    logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    p = model.predict(x)
+    tp, fp, _, fn = confusion(y, p, 0.5)
+    assert set(logs) == {"loss", "precision", "recall", "auc"}
+    assert logs["precision"] == pytest.approx(tp / (tp + fp), rel=1e-5)
+    assert logs["recall"] == pytest.approx(tp / (tp + fn), rel=1e-5)
+    assert logs["auc"] == pytest.approx(auc_reference(y, p), abs=1e-5)
+
+
+def test_confusion_metrics_follow_keras_details():
+    # a one-element thresholds list gives a scalar
+    p, y = np.array([0.2, 0.4, 0.8]), np.array([0.0, 1.0, 1.0])
+    prec = metrics.Precision(thresholds=[0.3])
+    prec.update_state(y, p)
+    assert prec.result().shape == () and prec.result().item() == 1.0
+    tps = metrics.TruePositives(thresholds=[0.5])
+    tps.update_state(y, p)
+    assert tps.result().shape == () and tps.result().item() == 1.0
+    # any non-zero target is positive (Keras casts targets to bool)
+    rec = metrics.Recall()
+    rec.update_state([-1.0, 0.0, 1.0], [0.9, 0.9, 0.1])
+    assert rec.result().item() == 0.5
+    # top_k keeps exactly k entries; ties go to the lower index
+    top2 = metrics.Precision(top_k=2)
+    top2.update_state([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]],
+                      [[0.5, 0.5, 0.5, 0.1], [0.3, 0.3, 0.3, 0.3]])
+    assert top2.result().item() == pytest.approx(1 / 4)
+    # thresholds must lie in [0, 1]
+    for cls, thresholds in ((metrics.Precision, [0.5, 1.5]), (metrics.Recall, -0.1),
+                            (metrics.TruePositives, 2.0)):
+        with pytest.raises(ValueError, match=f"{cls.__name__}.*thresholds.*\\[0, 1\\]"):
+            cls(thresholds=thresholds)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_top_k_keeps_exactly_k_entries_with_many_ties(k):
+    y = RNG.integers(0, 2, size=(20, 6)).astype(float)
+    p = RNG.integers(0, 4, size=(20, 6)) / 4.0   # many tied scores
+    kept = np.zeros_like(p, dtype=bool)
+    np.put_along_axis(kept, np.argsort(-p, axis=-1, kind="stable")[:, :k], True, axis=-1)
+    tp, fp = (kept & (y > 0)).sum(), (kept & (y == 0)).sum()
+    prec, rec = metrics.Precision(top_k=k), metrics.Recall(top_k=k)
+    prec.update_state(y, p)
+    rec.update_state(y, p)
+    assert prec.result().item() == pytest.approx(tp / (tp + fp))
+    assert rec.result().item() == pytest.approx(tp / y.sum())
+
+
+def test_confusion_metrics_reject_weights_that_do_not_broadcast():
+    with pytest.raises(ValueError, match="Precision.*sample_weight of shape \\(3,\\)"):
+        metrics.Precision().update_state(np.ones((2, 4)), np.ones((2, 4)), sample_weight=np.ones(3))
+
+
+def test_auc_clips_predictions_to_unit_interval():
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+    p = np.array([-0.5, 1.5, 0.7, 0.2, 0.4, 1.2])
+    auc = metrics.AUC()
+    auc.update_state(y, p)
+    assert auc.result().item() == pytest.approx(auc_reference(y, np.clip(p, 0, 1)), abs=1e-6)
+
+
+def test_auc_multi_label_and_label_weights():
+    y = RNG.integers(0, 2, size=(60, 3)).astype(float)
+    p = np.clip(y * 0.4 + RNG.uniform(size=(60, 3)) * 0.6, 0, 1)
+    per_label = np.array([auc_reference(y[:, j], p[:, j]) for j in range(3)])
+    multi = metrics.AUC(multi_label=True)
+    multi.update_state(y[:30], p[:30])
+    multi.update_state(y[30:], p[30:])
+    assert multi.result().item() == pytest.approx(per_label.mean(), abs=1e-5)
+    lw = np.array([1.0, 2.0, 0.0])
+    weighted = metrics.AUC(multi_label=True, label_weights=lw)
+    weighted.update_state(y, p)
+    assert weighted.result().item() == pytest.approx((per_label * lw).sum() / lw.sum(), abs=1e-5)
+    pr = metrics.AUC(multi_label=True, curve="PR", summation_method="minoring")
+    pr.update_state(y, p)
+    per_label_pr = [auc_reference(y[:, j], p[:, j], curve="PR", method="minoring")
+                    for j in range(3)]
+    assert pr.result().item() == pytest.approx(np.mean(per_label_pr), abs=1e-5)
+    # without multi_label the label weights weight each column's entries in the counts
+    flat = metrics.AUC(label_weights=lw)
+    flat.update_state(y, p)
+    assert flat.result().item() == pytest.approx(
+        auc_reference(y, p, w=np.broadcast_to(lw, y.shape)), abs=1e-5)
+    with pytest.raises(ValueError, match="AUC.*shape \\(60,\\)"):
+        metrics.AUC(multi_label=True).update_state(y[:, 0], p[:, 0])
+
+
+def test_auc_config_and_validation():
+    m = metrics.AUC(thresholds=[0.7, 0.2, 0.5], multi_label=True, num_labels=3,
+                    label_weights=[1.0, 2.0, 0.5], curve="pr")
+    config = m.get_config()
+    assert config["thresholds"] == [0.2, 0.5, 0.7]
+    assert config["num_labels"] == 3 and config["label_weights"] == [1.0, 2.0, 0.5]
+    assert config["curve"] == "PR" and config["num_thresholds"] == 5
+    again = metrics.deserialize(metrics.serialize(m))
+    assert type(again) is metrics.AUC and again.get_config() == config
+    assert m.result().item() == 0.0
+    for kwargs in ({"curve": "Roc"}, {"curve": "ROCK"}, {"summation_method": "middle"},
+                   {"num_labels": 3}):
+        with pytest.raises(ValueError, match="AUC"):
+            metrics.AUC(**kwargs)
+
+
+def test_crossentropy_metrics_take_axis():
+    labels = RNG.integers(0, 4, size=5)
+    p = RNG.uniform(0.1, 1.0, size=(5, 4))
+    p /= p.sum(-1, keepdims=True)
+    expected = -np.log(p[np.arange(5), labels]).mean()
+    cce = metrics.CategoricalCrossentropy(axis=0)
+    cce.update_state(np.eye(4)[labels].T, p.T)
+    assert cce.result().item() == pytest.approx(expected, rel=1e-5)
+    assert cce.get_config()["axis"] == 0
+    scce = metrics.SparseCategoricalCrossentropy(axis=-1)
+    scce.update_state(labels, p)
+    assert scce.result().item() == pytest.approx(expected, rel=1e-5)
+    assert scce.get_config()["axis"] == -1
+    assert type(metrics.deserialize(metrics.serialize(cce))).__name__ == "CategoricalCrossentropy"
