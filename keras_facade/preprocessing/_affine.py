@@ -5,7 +5,9 @@ columns).  Order 1 interpolates bilinearly between the four neighbouring pixels,
 order 0 takes the nearest one; all channels are gathered at once.  Coordinates
 outside the image follow ``fill_mode``:
 
-* ``'constant'``: ``cval`` wherever the coordinate leaves ``[0, n - 1]``;
+* ``'constant'``: ``cval`` wherever the coordinate leaves ``[0, n - 1]``, even by
+  a rounding error (tested in float64 as ``shift + m0 * i + m1 * j``, the
+  arithmetic of ``scipy.ndimage.affine_transform``, so edge pixels agree with it);
 * ``'nearest'``: the edge pixel (``aaaa|abcd|dddd``);
 * ``'reflect'``: mirrored, the edge pixel repeated (``dcba|abcd|dcba``);
 * ``'wrap'``: periodic with period ``n`` (``abcd|abcd|abcd``).
@@ -14,10 +16,6 @@ outside the image follow ``fill_mode``:
 import numpy as np
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
-
-# Coordinates at most this far outside the image count as on its edge, so that
-# rounding in e.g. a 90 degree rotation does not turn an edge row into ``cval``.
-_EDGE_TOLERANCE = 1e-3
 
 
 def transform_matrix(theta=0.0, tx=0.0, ty=0.0, shear=0.0, zx=1.0, zy=1.0):
@@ -76,8 +74,21 @@ def _source_coordinates(row, h, w):
     return per_row[:, None] + per_col[None, :]
 
 
-def _outside(coords, n):
-    return (coords < -_EDGE_TOLERANCE) | (coords > n - 1 + _EDGE_TOLERANCE)
+def _outside(matrix, h, w, flips):
+    """(h, w) mask of the output pixels whose source lies outside the image.
+
+    Computed in float64 on the unflipped grid, then mirrored like the output.
+    """
+    i = np.arange(h, dtype=np.float64)[:, None]
+    j = np.arange(w, dtype=np.float64)[None, :]
+    rows = (matrix[0, 2] + matrix[0, 0] * i) + matrix[0, 1] * j
+    cols = (matrix[1, 2] + matrix[1, 0] * i) + matrix[1, 1] * j
+    mask = (rows < 0) | (rows > h - 1) | (cols < 0) | (cols > w - 1)
+    if flips[0]:
+        mask = mask[:, ::-1]
+    if flips[1]:
+        mask = mask[::-1]
+    return mask
 
 
 def _fold(coords, n, fill_mode):
@@ -152,12 +163,13 @@ def _bilinear(src, index, stride, frac_rows, frac_cols, out):
     np.add(bottom, top, out=out)  # the last step of the row lerp writes straight into ``out``
 
 
-def warp(planes, matrix, fill_mode="nearest", cval=0.0, order=1, out=None):
+def warp(planes, matrix, fill_mode="nearest", cval=0.0, order=1, out=None, flips=(False, False)):
     """Resample ``planes`` (c, h, w) at ``matrix @ (i, j, 1)`` for each output pixel.
 
     Writes into ``out`` (any (c, h, w) float array, e.g. a transposed view of a
     channels-last buffer) or a new float array (float64 for float64 input,
     float32 otherwise) and returns it.  ``order`` is 0 (nearest) or 1 (bilinear).
+    ``flips`` = (horizontal, vertical) mirror the result, folded into the sampling.
     """
     if fill_mode not in FILL_MODES:
         raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {fill_mode!r}")
@@ -169,14 +181,15 @@ def warp(planes, matrix, fill_mode="nearest", cval=0.0, order=1, out=None):
         out = np.empty((channels, h, w), dtype=dtype)
     flat_out = out.reshape(channels, h * w)
     if not np.may_share_memory(flat_out, out):  # rows and columns not mergeable: go through a copy
-        warp(planes, matrix, fill_mode, cval, order, out=flat_out.reshape(channels, h, w))
+        warp(planes, matrix, fill_mode, cval, order, out=flat_out.reshape(channels, h, w), flips=flips)
         out[...] = flat_out.reshape(channels, h, w)
         return out
     src = _padded_source(planes, fill_mode, dtype)
     matrix = np.asarray(matrix, dtype=np.float64)
-    rows = _source_coordinates(matrix[0], h, w)
-    cols = _source_coordinates(matrix[1], h, w)
-    outside = (_outside(rows, h) | _outside(cols, w)).ravel() if fill_mode == "constant" else None
+    outside = _outside(matrix, h, w, flips).ravel() if fill_mode == "constant" else None
+    sampling = matrix @ flip_matrix(h, w, *flips)
+    rows = _source_coordinates(sampling[0], h, w)
+    cols = _source_coordinates(sampling[1], h, w)
     rows, cols = _fold(rows, h, fill_mode), _fold(cols, w, fill_mode)
     if order == 0:
         index = _flat_index(_nearest(rows, h, fill_mode), _nearest(cols, w, fill_mode), w + 1)

@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from keras_facade import backend
 from keras_facade.utils.data_utils import Sequence
 
 from . import _affine
@@ -64,7 +65,9 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
 # Argument checks
 
 def _data_format(data_format):
-    data_format = data_format or "channels_last"
+    """``data_format``, or the global ``backend.image_data_format()`` when it is None."""
+    if data_format is None:
+        data_format = backend.image_data_format()
     if data_format not in _DATA_FORMATS:
         raise ValueError(f"data_format must be one of {_DATA_FORMATS}, got {data_format!r}")
     return data_format
@@ -129,11 +132,22 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None,
              interpolation="nearest", keep_aspect_ratio=False):
     """Load an image file as a PIL image.
 
-    ``color_mode`` is 'grayscale', 'rgb' or 'rgba'; ``target_size`` is
+    ``color_mode`` is 'grayscale', 'rgb' or 'rgba'; it may also be the second
+    positional argument (Keras 3 order, ``load_img(path, 'grayscale')``), while
+    ``grayscale=True`` (Keras 2) still works.  ``target_size`` is
     ``(height, width)``, resized with ``interpolation``; ``keep_aspect_ratio``
     crops the centre to the target's aspect ratio first.  A file that cannot be
     decoded raises ``OSError`` naming it.
     """
+    if isinstance(grayscale, str):  # load_img(path, color_mode, ...) as in Keras 3
+        if not isinstance(color_mode, str):
+            raise TypeError(f"load_img: with color_mode {grayscale!r} given positionally, pass "
+                            f"target_size and the later arguments by keyword (got {color_mode!r} "
+                            f"as the third positional argument)")
+        if color_mode not in ("rgb", grayscale):
+            raise TypeError(f"load_img got two color modes: {grayscale!r} (positional) and "
+                            f"color_mode={color_mode!r}")
+        grayscale, color_mode = False, grayscale
     if grayscale:
         warnings.warn('grayscale is deprecated. Please use color_mode="grayscale"', DeprecationWarning,
                       stacklevel=2)
@@ -153,7 +167,10 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None,
 
 
 def img_to_array(img, data_format=None, dtype=None):
-    """PIL image (or array) → array, ``(h, w, c)`` or ``(c, h, w)``, float32 by default."""
+    """PIL image (or array) → array, ``(h, w, c)`` or ``(c, h, w)``, float32 by default.
+
+    ``data_format=None`` uses the global ``backend.image_data_format()``.
+    """
     data_format = _data_format(data_format)
     x = np.array(img, dtype=dtype or "float32")
     if x.ndim == 2:
@@ -167,7 +184,8 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     """Rank-3 array → PIL image (1 channel → 'L' or 'I', 3 → 'RGB', 4 → 'RGBA').
 
     ``scale`` maps ``[min, max]`` to ``[0, 255]`` (a constant image becomes 0);
-    values are truncated, not rounded, like Keras 2.
+    values are truncated, not rounded, like Keras 2.  ``data_format=None`` uses
+    the global ``backend.image_data_format()``.
     """
     x = np.array(x, dtype=dtype or "float32")
     if x.ndim != 3:
@@ -201,7 +219,10 @@ def _file_format(path, file_format):
 
 
 def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
-    """Write an image array to ``path`` (format from ``file_format`` or the extension)."""
+    """Write an image array to ``path`` (format from ``file_format`` or the extension).
+
+    ``data_format=None`` uses the global ``backend.image_data_format()``.
+    """
     img = array_to_img(x, data_format=data_format, scale=scale)
     pil_format = _file_format(path, file_format)
     if img.mode == "RGBA" and pil_format == "JPEG":
@@ -210,26 +231,64 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     img.save(path, format=pil_format, **kwargs)
 
 
-def smart_resize(x, size, interpolation="bilinear"):
-    """Resize channels-last image(s) to ``size`` (h, w) without distortion.
+def _linear_resize_axis(x, axis, size):
+    """Resize ``x`` along ``axis`` to ``size`` samples by linear interpolation.
 
-    The largest centred crop with the target aspect ratio is resized with pillow;
-    accepts one image (h, w, c) or a batch (n, h, w, c); returns float32.
+    Half-pixel centres, no antialiasing: output ``i`` reads the input at
+    ``(i + 0.5) * n / size - 0.5``, clamped to ``[0, n - 1]``.
+    """
+    n = x.shape[axis]
+    scale = np.float32(n / size)
+    src = (np.arange(size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+    src = np.clip(src, 0, n - 1)
+    low = np.floor(src).astype(np.intp)
+    high = np.minimum(low + 1, n - 1)
+    weight_shape = [1] * x.ndim
+    weight_shape[axis] = size
+    weight = (src - np.floor(src)).reshape(weight_shape)
+    first = np.take(x, low, axis=axis)
+    return first + (np.take(x, high, axis=axis) - first) * weight
+
+
+def _smart_crop(height, width, target_height, target_width):
+    """(top, left, crop_height, crop_width): the largest centred crop with the target's
+    aspect ratio, at least one pixel each way."""
+    crop_height = max(min(height, width * target_height // target_width), 1)
+    crop_width = max(min(width, height * target_width // target_height), 1)
+    return (height - crop_height) // 2, (width - crop_width) // 2, crop_height, crop_width
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
+    """Resize image(s) to ``size`` (h, w) without distortion; returns float32.
+
+    The largest centred crop with the target aspect ratio is resized.  'bilinear'
+    interpolates with half-pixel centres and no antialiasing (as Keras 3, also when
+    shrinking); the other methods use pillow's filters.  Accepts one image or a
+    batch, channels last (``(h, w, c)``, ``(n, h, w, c)``) or first.
     """
     x = np.asarray(x)
     if x.ndim not in (3, 4):
         raise ValueError(f"smart_resize expects a rank-3 image or rank-4 batch, got shape {x.shape}")
-    if len(size) != 2:
-        raise ValueError(f"size must be (height, width), got {size!r}")
-    resample = _resample_filter(interpolation)
+    if len(size) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in size):
+        raise ValueError(f"size must be (height, width), two positive integers; got {size!r}")
+    size = (int(size[0]), int(size[1]))
+    resample = None if interpolation == "bilinear" else _resample_filter(interpolation)
+    channels_first = _data_format(data_format) == "channels_first"
     batch = x[None] if x.ndim == 3 else x
-    left, top, right, bottom = _center_crop_box((batch.shape[2], batch.shape[1]), (size[1], size[0]))
-    crop = batch[:, top:bottom, left:right, :].astype(np.float32)
-    out = np.empty((len(batch), size[0], size[1], batch.shape[3]), dtype=np.float32)
-    for n in range(len(batch)):
-        for c in range(batch.shape[3]):
-            plane = Image.fromarray(np.ascontiguousarray(crop[n, :, :, c]))
-            out[n, :, :, c] = np.asarray(plane.resize((size[1], size[0]), resample))
+    if channels_first:
+        batch = batch.transpose(0, 2, 3, 1)
+    top, left, crop_h, crop_w = _smart_crop(batch.shape[1], batch.shape[2], *size)
+    crop = batch[:, top:top + crop_h, left:left + crop_w, :].astype(np.float32)
+    if resample is None:
+        out = _linear_resize_axis(_linear_resize_axis(crop, 2, size[1]), 1, size[0])
+    else:
+        out = np.empty((len(batch), size[0], size[1], batch.shape[3]), dtype=np.float32)
+        for n in range(len(batch)):
+            for c in range(batch.shape[3]):
+                plane = Image.fromarray(np.ascontiguousarray(crop[n, :, :, c]))
+                out[n, :, :, c] = np.asarray(plane.resize((size[1], size[0]), resample))
+    if channels_first:
+        out = out.transpose(0, 3, 1, 2)
     return out[0] if x.ndim == 3 else out
 
 
@@ -246,10 +305,10 @@ def _warp_axes(x, matrix, axes, fill_mode, cval, order, flips=(False, False)):
     order_crc = (axes[2], axes[0], axes[1])  # (channel, row, col)
     planes = np.transpose(x, order_crc)
     h, w = planes.shape[1:]
-    full = _affine.offset_center(matrix, h, w) @ _affine.flip_matrix(h, w, *flips)
+    centred = _affine.offset_center(matrix, h, w)
     result = np.empty(x.shape, dtype=np.float64 if x.dtype == np.float64 else np.float32)
-    _affine.warp(planes, full, fill_mode=fill_mode, cval=cval, order=order,
-                 out=np.transpose(result, order_crc))
+    _affine.warp(planes, centred, fill_mode=fill_mode, cval=cval, order=order,
+                 out=np.transpose(result, order_crc), flips=flips)
     return result
 
 
@@ -271,10 +330,22 @@ def apply_channel_shift(x, intensity, channel_axis=0):
     return np.clip(x + intensity, np.min(x), np.max(x))
 
 
-def apply_brightness_shift(x, brightness):
-    """Pillow ``ImageEnhance.Brightness`` on a channels-last image (min-max scaled to 0-255 first)."""
-    img = ImageEnhance.Brightness(array_to_img(x)).enhance(brightness)
-    return img_to_array(img)
+def apply_brightness_shift(x, brightness, scale=True):
+    """Pillow ``ImageEnhance.Brightness`` on a channels-last image, through an 8-bit image.
+
+    ``scale=True`` (Keras 2.3) first maps the image's ``[min, max]`` onto ``0..255``.
+    ``scale=False`` (later Keras) keeps an image already within ``0..255`` as it is
+    (values truncated to integers); any other image is scaled onto ``0..255`` and
+    mapped back to its own range afterwards.
+    """
+    x = np.asarray(x)
+    low, high = np.min(x), np.max(x)
+    outside_8_bits = low < 0 or high > 255
+    img = array_to_img(x, data_format="channels_last", scale=scale or outside_8_bits)
+    out = img_to_array(ImageEnhance.Brightness(img).enhance(brightness), data_format="channels_last")
+    if outside_8_bits and not scale:
+        out = out / 255 * (high - low) + low
+    return out
 
 
 def flip_axis(x, axis):
@@ -327,12 +398,13 @@ def random_channel_shift(x, intensity_range, channel_axis=0):
     return apply_channel_shift(x, np.random.uniform(-intensity_range, intensity_range), channel_axis)
 
 
-def random_brightness(x, brightness_range):
-    """Brightness shift by a uniform factor in ``brightness_range``."""
+def random_brightness(x, brightness_range, scale=True):
+    """Brightness shift by a uniform factor in ``brightness_range`` (``scale`` as in
+    ``apply_brightness_shift``)."""
     if len(brightness_range) != 2:
         raise ValueError(f"brightness_range should be a tuple or list of two floats. "
                          f"Received: {brightness_range!r}")
-    return apply_brightness_shift(x, np.random.uniform(brightness_range[0], brightness_range[1]))
+    return apply_brightness_shift(x, np.random.uniform(brightness_range[0], brightness_range[1]), scale)
 
 
 # ---------------------------------------------------------------------------
@@ -385,6 +457,7 @@ class ImageDataGenerator:
     the centre, channel shift, flips, brightness) → ``standardize``
     (``preprocessing_function``, ``rescale``, samplewise then featurewise
     statistics, ZCA).  Featurewise statistics and ZCA need ``fit(x)`` first.
+    ``data_format=None`` uses the global ``backend.image_data_format()``.
     """
 
     def __init__(self, featurewise_center=False, samplewise_center=False,
@@ -393,7 +466,7 @@ class ImageDataGenerator:
                  height_shift_range=0.0, brightness_range=None, shear_range=0.0, zoom_range=0.0,
                  channel_shift_range=0.0, fill_mode="nearest", cval=0.0, horizontal_flip=False,
                  vertical_flip=False, rescale=None, preprocessing_function=None,
-                 data_format="channels_last", validation_split=0.0, interpolation_order=1,
+                 data_format=None, validation_split=0.0, interpolation_order=1,
                  dtype="float32"):
         self.featurewise_center = featurewise_center
         self.samplewise_center = samplewise_center
@@ -589,7 +662,8 @@ class ImageDataGenerator:
         if params.get("channel_shift_intensity") is not None:
             x = apply_channel_shift(x, params["channel_shift_intensity"], axes[2])
         if params.get("brightness") is not None:
-            hwc = apply_brightness_shift(np.transpose(x, axes), params["brightness"])
+            # Keras 2.3 rescales the image onto 0..255 here (later Keras passes scale=False).
+            hwc = apply_brightness_shift(np.transpose(x, axes), params["brightness"], scale=True)
             x = np.transpose(hwc, np.argsort(axes))
         return x
 
@@ -636,10 +710,18 @@ class ImageDataGenerator:
 
 
 def _zca_matrix(x, epsilon):
-    """ZCA whitening matrix ``U diag(sqrt(n) / (s + epsilon)) U^T`` from the SVD of the samples."""
+    """ZCA whitening matrix ``U diag(1 / sqrt(S + epsilon)) U^T`` (Keras 2.3).
+
+    ``U S U^T`` is the full eigendecomposition of the covariance ``X^T X / n``, so
+    directions without variance get ``1 / sqrt(epsilon)``.  Computed from the
+    reduced SVD of ``X`` (the same matrix, cheaper when there are fewer samples
+    than features): ``I / sqrt(epsilon)`` plus the correction on the sample span.
+    """
     flat = x.reshape(len(x), -1).astype(np.float64)
-    u, s, _ = np.linalg.svd(flat.T, full_matrices=False)
-    return (u * (np.sqrt(len(flat)) / (s + epsilon))) @ u.T
+    u, singular, _ = np.linalg.svd(flat.T / np.sqrt(len(flat)), full_matrices=False)
+    base = 1 / np.sqrt(epsilon)
+    correction = (u * (1 / np.sqrt(singular ** 2 + epsilon) - base)) @ u.T
+    return correction + base * np.eye(len(u))
 
 
 def _warn_unusual_channels(shape, channel_axis, data_format, where):
@@ -820,7 +902,7 @@ class NumpyArrayIterator(_AugmentingIterator):
     """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None,
-                 seed=None, data_format="channels_last", save_to_dir=None, save_prefix="",
+                 seed=None, data_format=None, save_to_dir=None, save_prefix="",
                  save_format="png", subset=None, ignore_class_split=False, dtype="float32"):
         self._set_output_attrs(image_data_generator, data_format, save_to_dir, save_prefix,
                                save_format, dtype)
@@ -940,7 +1022,7 @@ class DirectoryIterator(_AugmentingIterator):
 
     def __init__(self, directory, image_data_generator, target_size=(256, 256), color_mode="rgb",
                  classes=None, class_mode="categorical", batch_size=32, shuffle=True, seed=None,
-                 data_format="channels_last", save_to_dir=None, save_prefix="", save_format="png",
+                 data_format=None, save_to_dir=None, save_prefix="", save_format="png",
                  follow_links=False, subset=None, interpolation="nearest", keep_aspect_ratio=False,
                  dtype="float32"):
         self._set_output_attrs(image_data_generator, data_format, save_to_dir, save_prefix,

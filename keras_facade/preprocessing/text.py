@@ -58,8 +58,10 @@ class Tokenizer:
     """Vocabulary built from texts, turning texts into index sequences or matrices.
 
     ``word_index`` ranks every word seen by count (ties keep first-seen order),
-    from 1 (0 is reserved; ``oov_token``, if given, is 1). ``num_words`` only acts
-    on conversion: indices ``>= num_words`` are dropped, or become the OOV index.
+    from 1 (0 is reserved; ``oov_token``, if given, is 1, unless it also occurs in
+    the texts: then it takes its rank like any word and 1 stays unused).
+    ``num_words`` only acts on conversion: indices ``>= num_words`` are dropped,
+    or become the OOV index.
     A text given as a list is taken as already tokenized, and ``char_level=True``
     makes every character a token (``filters`` then has no effect).
     """
@@ -93,9 +95,12 @@ class Tokenizer:
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     def _rebuild_index(self):
+        # Keras 2: the OOV token comes first, then every counted word by frequency. An OOV
+        # token that also occurs in the texts is listed twice and keeps its later index,
+        # leaving index 1 unused.
         ranked = sorted(self.word_counts.items(), key=lambda item: item[1], reverse=True)
         vocabulary = [] if self.oov_token is None else [self.oov_token]
-        vocabulary += [word for word, _ in ranked if word != self.oov_token]
+        vocabulary += [word for word, _ in ranked]
         self.word_index = {word: i for i, word in enumerate(vocabulary, start=1)}
         self.index_word = {i: word for word, i in self.word_index.items()}
         for word, count in self.word_docs.items():

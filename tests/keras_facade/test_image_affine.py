@@ -15,7 +15,6 @@ from keras_facade.preprocessing import image
 from keras_facade.preprocessing.image import ImageDataGenerator
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
-EDGE_TOLERANCE = 1e-3  # documented: coordinates this close to the edge count as inside
 
 
 def spec_matrix(h, w, theta=0.0, tx=0.0, ty=0.0, shear=0.0, zx=1.0, zy=1.0):
@@ -29,6 +28,28 @@ def spec_matrix(h, w, theta=0.0, tx=0.0, ty=0.0, shear=0.0, zx=1.0, zy=1.0):
     to_o = np.array([[1, 0, o_r], [0, 1, o_c], [0, 0, 1]])
     from_o = np.array([[1, 0, -o_r], [0, 1, -o_c], [0, 0, 1]])
     return to_o @ rotate @ shift @ shear_m @ zoom @ from_o
+
+
+def keras_matrix(h, w, theta=0.0, tx=0.0, ty=0.0, shear=0.0, zx=1.0, zy=1.0):
+    """``spec_matrix`` with Keras 2's rounding: only the non-trivial factors, multiplied
+    left to right, then ``(T(o) @ M) @ T(-o)`` (exact edge pixels depend on it)."""
+    t, s = math.radians(theta), math.radians(shear)
+    factors = []
+    if theta != 0:
+        factors.append([[math.cos(t), -math.sin(t), 0], [math.sin(t), math.cos(t), 0], [0, 0, 1]])
+    if tx != 0 or ty != 0:
+        factors.append([[1, 0, tx], [0, 1, ty], [0, 0, 1]])
+    if shear != 0:
+        factors.append([[1, -math.sin(s), 0], [0, math.cos(s), 0], [0, 0, 1]])
+    if zx != 1 or zy != 1:
+        factors.append([[zx, 0, 0], [0, zy, 0], [0, 0, 1]])
+    matrix = np.array(factors[0], dtype=np.float64)
+    for factor in factors[1:]:
+        matrix = matrix @ np.array(factor, dtype=np.float64)
+    o_r, o_c = h / 2 + 0.5, w / 2 + 0.5
+    to_o = np.array([[1, 0, o_r], [0, 1, o_c], [0, 0, 1]])
+    from_o = np.array([[1, 0, -o_r], [0, 1, -o_c], [0, 0, 1]])
+    return (to_o @ matrix) @ from_o
 
 
 def _extend(k, n, fill_mode):
@@ -51,10 +72,10 @@ def reference_warp(img, matrix, fill_mode, cval, order):
         for j in range(w):
             r = matrix[0, 0] * i + matrix[0, 1] * j + matrix[0, 2]
             c = matrix[1, 0] * i + matrix[1, 1] * j + matrix[1, 2]
-            if fill_mode == "constant":
+            if fill_mode == "constant":  # cval as soon as the coordinate leaves the image
                 dist = max(-r, r - (h - 1), -c, c - (w - 1))
-                ambiguous[i, j] |= abs(dist - EDGE_TOLERANCE) < 1e-4
-                if dist > EDGE_TOLERANCE:
+                ambiguous[i, j] |= abs(dist) < 1e-9
+                if dist > 0:
                     out[i, j] = cval
                     continue
             if order == 0:
@@ -148,6 +169,45 @@ def test_rotation_by_90_degrees_of_a_square():
     np.testing.assert_array_equal(out[:, :2], -1)
     nearest = generator(fill_mode="nearest").apply_transform(img, {"theta": 90})
     np.testing.assert_allclose(nearest[:, 0, 0], img[n - 1, :, 0], atol=1e-4)
+
+
+def test_constant_fill_gives_cval_for_a_source_a_rounding_error_outside():
+    # theta=180 on 5 x 4: output (i, j) reads input (6 - i, 5 - j), with the column
+    # computed as (5 + sin(pi) * i) - j; for (4, 2) that is 5 + 4.9e-16 - 2 =
+    # 3.000000000000001 > w - 1 = 3, so scipy.ndimage (Keras 2) gives cval there.
+    img = np.arange(1, 21, dtype=np.float32).reshape(5, 4, 1)
+    out = generator(fill_mode="constant", cval=-1).apply_transform(img, {"theta": 180})
+    expected = [[-1, -1, -1, -1],
+                [-1, -1, -1, -1],
+                [-1, -1, 20, 19],
+                [-1, -1, 16, 15],
+                [-1, -1, -1, 11]]
+    np.testing.assert_allclose(out[..., 0], expected, atol=1e-5)
+    # mirrored outputs keep the same pixels as cval (the flip follows the warp)
+    flipped = generator(fill_mode="constant", cval=-1).apply_transform(
+        img, {"theta": 180, "flip_horizontal": True, "flip_vertical": True})
+    np.testing.assert_allclose(flipped[..., 0], np.array(expected)[::-1, ::-1], atol=1e-5)
+
+
+@pytest.mark.parametrize("params", [
+    {"theta": 90}, {"theta": -90}, {"theta": 180}, {"theta": 270}, {"theta": 90, "tx": 1, "ty": -2},
+    {"theta": 180, "zx": 0.75}, {"tx": -2, "ty": 2, "shear": 14.5, "zy": 0.87},
+    {"theta": 270, "flip_horizontal": True}, {"theta": 90, "flip_vertical": True, "ty": 1}])
+@pytest.mark.parametrize("h, w", [(5, 4), (6, 6), (7, 9)])
+def test_constant_fill_edges_match_scipy_for_right_angles_and_whole_pixel_shifts(params, h, w):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    img = np.random.default_rng(h * w).random((h, w, 2)).astype(np.float32) + 1
+    warp = {k: v for k, v in params.items() if not k.startswith("flip")}
+    matrix = keras_matrix(h, w, **warp)
+    expected = np.stack([ndimage.affine_transform(img[..., k], matrix[:2, :2], matrix[:2, 2], order=1,
+                                                  mode="constant", cval=-1.0) for k in range(2)], axis=-1)
+    if params.get("flip_horizontal"):
+        expected = expected[:, ::-1]
+    if params.get("flip_vertical"):
+        expected = expected[::-1]
+    out = generator(fill_mode="constant", cval=-1.0).apply_transform(img, params)
+    np.testing.assert_array_equal(out == -1.0, expected == -1.0)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
 
 
 @pytest.mark.parametrize("fill_mode, expected_tail", [

@@ -1,6 +1,5 @@
 """keras_facade.preprocessing.image: ImageDataGenerator, its iterators and the image I/O helpers."""
 
-import math
 import os
 import threading
 import warnings
@@ -150,6 +149,103 @@ def test_smart_resize_crops_then_resizes():
         smart_resize(np.zeros((5, 6)), (4, 4))
 
 
+def test_load_img_takes_color_mode_as_its_second_positional_argument(tmp_path):
+    path = str(tmp_path / "a.png")
+    _png(path, np.full((2, 3, 3), [10, 20, 30]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no grayscale deprecation warning for a color mode
+        gray = load_img(path, "grayscale")
+        rgba = load_img(path, "rgba")
+        rgb = load_img(path, "rgb")
+    # ITU-R 601 luma as pillow computes it: (10*19595 + 20*38470 + 30*7471 + 2**15) >> 16 = 18
+    assert gray.mode == "L" and np.asarray(gray).tolist() == [[18, 18, 18]] * 2
+    assert rgba.mode == "RGBA" and np.asarray(rgba)[0, 0].tolist() == [10, 20, 30, 255]
+    assert rgb.mode == "RGB" and np.asarray(rgb)[0, 0].tolist() == [10, 20, 30]
+    assert load_img(path, "grayscale", color_mode="grayscale").mode == "L"
+    with pytest.raises(TypeError, match="two color modes"):
+        load_img(path, "rgba", color_mode="grayscale")
+    with pytest.raises(TypeError, match="by keyword"):
+        load_img(path, "rgb", (2, 2))  # Keras 3 positional target_size
+    with pytest.raises(ValueError, match="color_mode"):
+        load_img(path, "cmyk")
+
+
+def test_image_helpers_are_exported_from_utils_as_in_keras_3():
+    from keras_facade import utils
+    from keras_facade.preprocessing import sequence
+    from keras_facade.utils import np_utils
+
+    for name in ("load_img", "img_to_array", "array_to_img", "save_img"):
+        assert getattr(utils, name) is getattr(image, name)
+        assert name in utils.__all__
+    assert utils.pad_sequences is sequence.pad_sequences
+    assert utils.to_categorical is np_utils.to_categorical
+
+
+@pytest.fixture
+def channels_first_globally():
+    from keras_facade import backend
+    previous = backend.image_data_format()
+    backend.set_image_data_format("channels_first")
+    yield
+    backend.set_image_data_format(previous)
+
+
+def test_data_format_none_follows_the_global_setting(channels_first_globally, tmp_path, image_tree):
+    hwc = np.arange(24, dtype=np.float32).reshape(2, 4, 3)
+    chw = hwc.transpose(2, 0, 1)
+    img = Image.fromarray(hwc.astype(np.uint8))
+    np.testing.assert_array_equal(img_to_array(img), chw)
+    np.testing.assert_array_equal(img_to_array(img, data_format="channels_last"), hwc)
+    np.testing.assert_array_equal(np.asarray(array_to_img(chw, scale=False)), hwc)
+    path = str(tmp_path / "a.png")
+    save_img(path, chw, scale=False)
+    np.testing.assert_array_equal(np.asarray(Image.open(path)), hwc)
+
+    gen = ImageDataGenerator(featurewise_center=True)
+    assert gen.data_format == "channels_first" and gen.channel_axis == 1
+    batch = np.stack([chw, chw + 1])
+    gen.fit(batch)
+    np.testing.assert_allclose(gen.mean.ravel(), batch.mean(axis=(0, 2, 3)))
+    assert next(gen.flow(batch, batch_size=2, shuffle=False)).shape == (2, 3, 2, 4)
+    directory = ImageDataGenerator().flow_from_directory(str(image_tree), target_size=(6, 8))
+    assert directory.image_shape == (3, 6, 8) and next(directory)[0].shape[1:] == (3, 6, 8)
+    assert ImageDataGenerator(data_format="channels_last").data_format == "channels_last"
+
+
+def test_smart_resize_bilinear_shrinks_without_antialiasing():
+    # Half-pixel centres: shrinking 6 -> 2 samples source pixels 1 and 4 exactly, and
+    # 4 -> 2 the midpoints between pixels 0, 1 and 2, 3 (a pillow-style antialiasing
+    # filter would average wider neighbourhoods instead).
+    x = np.random.default_rng(10).integers(0, 256, (6, 6, 2)).astype(np.float32)
+    np.testing.assert_allclose(smart_resize(x, (2, 2)), x[1::3, 1::3], rtol=1e-6)
+    y = x[:4, :4]
+    block_means = y.reshape(2, 2, 2, 2, 2).mean(axis=(1, 3))
+    np.testing.assert_allclose(smart_resize(y, (2, 2)), block_means, rtol=1e-6)
+    # growing 2 -> 4 reads columns -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
+    row = np.array([[[0.0], [8.0]]], dtype=np.float32)
+    np.testing.assert_allclose(smart_resize(row, (1, 4))[0, :, 0], [0.0, 2.0, 6.0, 8.0])
+    batch = np.stack([x, 2 * x])
+    np.testing.assert_allclose(smart_resize(batch, (2, 2)), np.stack([x, 2 * x])[:, 1::3, 1::3], rtol=1e-6)
+    first = smart_resize(x.transpose(2, 0, 1), (2, 2), data_format="channels_first")
+    np.testing.assert_allclose(first, x[1::3, 1::3].transpose(2, 0, 1), rtol=1e-6)
+
+
+def test_smart_resize_crop_is_at_least_one_pixel_and_pillow_methods_still_work():
+    x = np.arange(20, dtype=np.float32).reshape(1, 10, 2)
+    # the (5, 1) aspect ratio would need a 0-pixel-wide crop: Keras 3 keeps 1 column, (10 - 1) // 2 = 4
+    np.testing.assert_array_equal(smart_resize(x, (5, 1)), np.broadcast_to(x[:, 4:5], (5, 1, 2)))
+    y = np.random.default_rng(11).random((4, 4, 1)).astype(np.float32)
+    box = smart_resize(y, (2, 2), interpolation="box")
+    np.testing.assert_allclose(box, y.reshape(2, 2, 2, 2, 1).mean(axis=(1, 3)), rtol=1e-5)
+    for method in ("nearest", "bicubic", "lanczos", "hamming"):
+        assert smart_resize(y, (3, 3), interpolation=method).shape == (3, 3, 1)
+    with pytest.raises(ValueError, match="interpolation"):
+        smart_resize(y, (2, 2), interpolation="area")
+    with pytest.raises(ValueError, match="positive integers"):
+        smart_resize(y, (2, 0))
+
+
 # ---------------------------------------------------------------------------
 # Random parameters
 
@@ -245,6 +341,25 @@ def test_brightness_uses_pillow_on_the_rescaled_image():
     np.testing.assert_array_equal(first, expected.transpose(2, 0, 1))
 
 
+def test_brightness_in_the_generator_rescales_onto_0_255_like_keras_2_3():
+    x = np.array([[[10.0], [105.0], [200.0]]], dtype=np.float32)
+    out = ImageDataGenerator().apply_transform(x, {"brightness": 1.0})
+    np.testing.assert_array_equal(out, [[[0.0], [127.0], [255.0]]])  # (x - 10) / 190 * 255, truncated
+
+
+def test_brightness_shift_without_scale_keeps_an_8_bit_image():
+    x = np.array([[[10.0, 20.0, 30.0], [100.0, 150.0, 200.0]]], dtype=np.float32)
+    np.testing.assert_array_equal(image.apply_brightness_shift(x, 1.0, scale=False), x)
+    np.testing.assert_array_equal(image.random_brightness(x, (1.0, 1.0), scale=False), x)
+    np.testing.assert_array_equal(image.apply_brightness_shift(x + 0.7, 1.0, scale=False), x)  # truncated
+    half = np.asarray(ImageEnhance.Brightness(Image.fromarray(x.astype(np.uint8))).enhance(0.5))
+    np.testing.assert_array_equal(image.apply_brightness_shift(x, 0.5, scale=False), half)
+    # outside 0..255: scaled onto 0..255 for pillow, then mapped back onto [min, max]
+    wide = np.array([[[-100.0], [0.0], [400.0]]], dtype=np.float32)
+    expected = np.floor((wide + 100) / 500 * 255) / 255 * 500 - 100
+    np.testing.assert_allclose(image.apply_brightness_shift(wide, 1.0, scale=False), expected, rtol=1e-6)
+
+
 def test_random_transform_is_seeded_and_keeps_shape():
     gen = ImageDataGenerator(rotation_range=40, zoom_range=0.3, channel_shift_range=0.1,
                              horizontal_flip=True)
@@ -317,12 +432,26 @@ def test_zca_whitening_decorrelates_the_fitted_data():
         gen = ImageDataGenerator(zca_whitening=True, zca_epsilon=1e-6)
     gen.fit(x)
     flat = (x - gen.mean).reshape(400, -1).astype(np.float64)
-    u, s, _ = np.linalg.svd(flat.T, full_matrices=False)
-    expected = (u * (math.sqrt(400) / (s + 1e-6))) @ u.T
+    u, s, _ = np.linalg.svd(flat.T @ flat / 400)
+    expected = (u / np.sqrt(s + 1e-6)) @ u.T
     np.testing.assert_allclose(gen.principal_components, expected, rtol=1e-3, atol=1e-4)
     white = gen.standardize(x).reshape(400, -1)
     np.testing.assert_allclose(white.T @ white / 400, np.eye(12), atol=1e-3)
     assert gen.zca_whitening_matrix is gen.principal_components
+
+
+def test_zca_with_fewer_samples_than_features_scales_unseen_directions_by_1_over_sqrt_epsilon():
+    x = np.random.default_rng(12).random((5, 2, 2, 3)).astype(np.float32)
+    with pytest.warns(UserWarning):
+        gen = ImageDataGenerator(zca_whitening=True, zca_epsilon=1e-6)
+    gen.fit(x)
+    flat = (x - gen.mean).reshape(5, -1).astype(np.float64)
+    u, s, _ = np.linalg.svd(flat.T @ flat / 5)  # full 12 x 12 SVD of the covariance
+    expected = (u / np.sqrt(s + 1e-6)) @ u.T
+    np.testing.assert_allclose(gen.principal_components, expected, rtol=1e-4, atol=1e-3)
+    unseen = u[:, -1]  # orthogonal to every centred sample: no variance along it
+    assert s[-1] < 1e-12
+    np.testing.assert_allclose(unseen @ gen.principal_components, 1000.0 * unseen, atol=1e-3)
 
 
 def test_standardize_before_fit_warns_and_skips():

@@ -70,6 +70,21 @@ def test_oov_token_takes_index_one_and_num_words_applies_on_conversion():
     assert tok.sequences_to_texts([[2, 3, 7, 42]]) == ["the a <unk> <unk>"]
 
 
+def test_oov_token_that_occurs_in_the_texts_keeps_its_frequency_index():
+    # Keras 2 lists the OOV token first and again among the counted words; the later
+    # index wins, so "unk" (3 occurrences, ranked first) is 2 and index 1 is unused.
+    tok = Tokenizer(num_words=4, oov_token="unk")
+    tok.fit_on_texts(["the cat unk sat", "unk unk the dog", "a cat"])
+    assert tok.word_index == {"unk": 2, "the": 3, "cat": 4, "sat": 5, "dog": 6, "a": 7}
+    assert tok.index_word == {2: "unk", 3: "the", 4: "cat", 5: "sat", 6: "dog", 7: "a"}
+    assert tok.index_docs[2] == 2 and 1 not in tok.index_docs
+    assert tok.texts_to_sequences(["the zebra cat dog"]) == [[3, 2, 2, 2]]
+    assert tok.sequences_to_texts([[1, 2, 3, 5, 9]]) == ["unk unk the unk unk"]
+    np.testing.assert_array_equal(tok.texts_to_matrix(["the unk zebra"], mode="count"), [[0, 0, 2, 1]])
+    clone = tokenizer_from_json(tok.to_json())
+    assert clone.word_index == tok.word_index and clone.index_word == tok.index_word
+
+
 def test_num_words_without_oov_drops_rare_and_unknown_words():
     tok = Tokenizer(num_words=3)
     tok.fit_on_texts(TEXTS)
