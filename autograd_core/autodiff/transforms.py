@@ -31,18 +31,21 @@ def tree_flatten(x):
 
 
 def tree_unflatten(defn, leaves):
-    it = iter(leaves)
+    return _build(defn, iter(leaves))
 
-    def build(d):
-        if d is None:
-            return next(it)
-        kind, sub = d
-        if kind is dict:
-            keys, inner = sub
-            return dict(zip(keys, build(inner)))
-        items = [build(s) for s in sub]
-        return kind(items) if kind in (list, tuple) else kind(*items)
-    return build(defn)
+
+def _build(d, it):
+    # a module-level function, not a recursive closure: a closure that refers to itself is a
+    # reference cycle, which would keep ``leaves`` (e.g. a step's gradients) alive until the
+    # cyclic garbage collector runs
+    if d is None:
+        return next(it)
+    kind, sub = d
+    if kind is dict:
+        keys, inner = sub
+        return dict(zip(keys, _build(inner, it)))
+    items = [_build(s, it) for s in sub]
+    return kind(items) if kind in (list, tuple) else kind(*items)
 
 
 _identity = None

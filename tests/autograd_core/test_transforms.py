@@ -1,5 +1,7 @@
 """grad, value_and_grad, vjp, jvp, jacobian (both modes), hessian and hvp against analytic results;
 nesting; argnums/has_aux/pytrees; transforms never touch .grad."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -149,3 +151,23 @@ def test_grad_errors():
         ag.jacobian(lambda x: x, mode="sideways")
     with pytest.raises(ValueError, match="tangent shape"):
         ag.jvp(lambda x: x, (ag.ones(2),), (ag.ones(3),))
+
+
+def test_transforms_leave_no_reference_cycles():
+    # a cycle would keep every gradient of a step alive until the cyclic collector runs
+    params = {"w": ag.tensor(np.ones((3, 2)), requires_grad=True), "b": [ag.zeros(2)]}
+
+    def loss(p, x):
+        return ((x @ p["w"] + p["b"][0]) ** 2).sum()
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            value, grads = ag.value_and_grad(loss)(params, x)
+            _, pull = ag.vjp(loss, params, x)
+            pulled = pull(ag.tensor(1.0))
+        del value, grads, pull, pulled
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
