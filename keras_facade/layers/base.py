@@ -141,6 +141,93 @@ def _batch_input_shape(kwargs):
     return None
 
 
+def _holds_layer(value):
+    if isinstance(value, Layer):
+        return True
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        return False
+    return any(_holds_layer(v) for v in value)
+
+
+def _tracked(owner, value):
+    """``value`` with the layers in it tracked by ``owner``: lists and dicts become containers that
+    also track layers added later (``self.blocks = []; self.blocks.append(Dense(4))``)."""
+    if isinstance(value, Layer):
+        if value is not owner:
+            owner._track_layer(value)
+        return value
+    if isinstance(value, list):
+        return _TrackedList(value, owner)
+    if isinstance(value, dict):
+        return _TrackedDict(value, owner)
+    if isinstance(value, tuple):
+        for item in value:
+            _tracked(owner, item)
+    return value
+
+
+class _TrackedList(list):
+    """A list attribute of a layer: the layers it holds, or is given later, are tracked."""
+
+    def __init__(self, items=(), owner=None):
+        self._owner = owner
+        super().__init__(self._track(v) for v in items)
+
+    def _track(self, value):
+        return value if self._owner is None else _tracked(self._owner, value)
+
+    def append(self, value):
+        super().append(self._track(value))
+
+    def extend(self, values):
+        super().extend(self._track(v) for v in values)
+
+    def insert(self, index, value):
+        super().insert(index, self._track(value))
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            value = [self._track(v) for v in value]
+        else:
+            value = self._track(value)
+        super().__setitem__(index, value)
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+    def __reduce_ex__(self, protocol):  # copies and pickles are plain lists
+        return list, (list(self),)
+
+
+class _TrackedDict(dict):
+    """A dict attribute of a layer: the layers it holds, or is given later, are tracked."""
+
+    def __init__(self, items=(), owner=None):
+        self._owner = owner
+        super().__init__((k, self._track(v)) for k, v in dict(items).items())
+
+    def _track(self, value):
+        return value if self._owner is None else _tracked(self._owner, value)
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, self._track(value))
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def __reduce_ex__(self, protocol):
+        return dict, (dict(self),)
+
+
 class Layer:
     """Base class of all layers (subclass it: ``build``, ``call``, ``get_config``)."""
 
@@ -181,12 +268,9 @@ class Layer:
 
     # -- attribute tracking ------------------------------------------------------------------------
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and value is not self:
-            self._track_layer(value)
-        elif isinstance(value, (list, tuple)) and value and not name.startswith("_inbound"):
-            for item in value:
-                if isinstance(item, Layer) and item is not self:
-                    self._track_layer(item)
+        if isinstance(value, (Layer, list, tuple, dict)) and not name.startswith("_inbound") and (
+                not name.startswith("_") or _holds_layer(value)):
+            value = _tracked(self, value)  # layers in (nested) lists, tuples and dicts count too
         elif isinstance(value, Variable) and "_trainable_variables" in self.__dict__:
             if all(v is not value for v in self._own_weights()):
                 (self._trainable_variables if value.trainable else

@@ -220,9 +220,11 @@ class Model(Trainer, SavingMixin, Layer):
         flat = [values[id(t)] for t in self.outputs]
         if isinstance(self._nested_outputs, dict):
             return dict(zip(self._nested_outputs, flat))
-        if isinstance(self._nested_outputs, (list, tuple)):
-            return flat
-        return flat[0]
+        return flat if self._returns_list() else flat[0]
+
+    def _returns_list(self):
+        """Whether calls return a list: outputs given as a list of several (one is unpacked)."""
+        return isinstance(self._nested_outputs, (list, tuple)) and len(self.outputs) > 1
 
     def _set_output_masks(self, inputs, outputs, mask):
         """Masks of a model's outputs were set by its own layers."""
@@ -239,14 +241,15 @@ class Model(Trainer, SavingMixin, Layer):
             _check_compatible(self.name, i, t.shape, given.shape)
         shapes = [t.shape for t in self.outputs]
         dtypes = [t.dtype for t in self.outputs]
-        if isinstance(self._nested_outputs, (list, tuple, dict)):
+        if isinstance(self._nested_outputs, dict) or self._returns_list():
             return shapes, dtypes
         return shapes[0], dtypes[0]
 
     def compute_output_shape(self, input_shape):
         if self._is_graph_network:
             shapes = [t.shape for t in self.outputs]
-            return shapes if isinstance(self._nested_outputs, (list, tuple, dict)) else shapes[0]
+            return shapes if isinstance(self._nested_outputs, dict) or self._returns_list() \
+                else shapes[0]
         return super().compute_output_shape(input_shape)
 
     # -- shapes ------------------------------------------------------------------------------------

@@ -243,3 +243,15 @@ def test_custom_layers_and_functions_rebuild_through_custom_objects():
     x = rand(3, 2)
     np.testing.assert_allclose(copy(x).numpy(), model(x).numpy(), rtol=1e-6)
     assert copy.layers[1].factor == 0.5
+
+
+def test_one_output_given_as_a_list_comes_back_unpacked():
+    i = L.Input((3,))
+    o = L.Dense(2)(i)
+    m = Model([i], [o])
+    x = np.ones((4, 3), "float32")
+    assert isinstance(m.predict(x, verbose=0), np.ndarray) and m.predict(x, verbose=0).shape == (4, 2)
+    assert tuple(m(x).shape) == (4, 2) and m.compute_output_shape((None, 3)) == (None, 2)
+    assert len(m.outputs) == 1 and tuple(m(L.Input((3,))).shape) == (None, 2)
+    two = Model([i], [o, L.Dense(1)(i)])
+    assert [p.shape for p in two.predict(x, verbose=0)] == [(4, 2), (4, 1)]

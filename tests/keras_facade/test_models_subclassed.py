@@ -123,3 +123,36 @@ def test_shape_inference_does_not_touch_stateful_rnn_states():
     assert model(i).shape == (None, 2)
     for a, b in zip(before, model.rnn.states):
         np.testing.assert_array_equal(a, b.numpy())
+
+
+class Containers(Model):
+    def __init__(self):
+        super().__init__()
+        self.first = L.Dense(3)
+        self.heads = {"a": L.Dense(2), "b": L.Dense(2)}
+        self.later = []
+        self.nested = [[L.Dense(3)], []]
+        self.later.append(L.Dense(3))
+        self.nested[1].append(L.Dense(3))
+        self.heads["c"] = L.Dense(2)
+
+    def call(self, x):
+        h = self.nested[1][0](self.nested[0][0](self.later[0](self.first(x))))
+        return self.heads["a"](h) + self.heads["b"](h) + self.heads["c"](h)
+
+
+def test_layers_in_dicts_nested_lists_and_later_appends_are_tracked_and_trained():
+    import copy
+    import json
+    m = Containers()
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    m(x)
+    assert len(m.layers) == 7 and len(m.trainable_weights) == 14
+    assert m.count_params() == (4 * 3 + 3) + 3 * (3 * 3 + 3) + 3 * (3 * 2 + 2)
+    before = [w.numpy().copy() for w in m.trainable_weights]
+    m.compile("sgd", "mse")
+    m.fit(x, np.ones((8, 2), "float32"), epochs=1, verbose=0)
+    assert all(np.any(w.numpy() != b) for w, b in zip(m.trainable_weights, before))
+    m.sizes, m.table = [1, 2], {"k": [3]}  # plain values: still plain after copies and JSON
+    assert copy.deepcopy(m.sizes) == [1, 2] and type(copy.deepcopy(m.sizes)) is list
+    assert type(copy.deepcopy(m.table)) is dict and json.loads(json.dumps(m.table)) == {"k": [3]}
