@@ -6,6 +6,7 @@ import base64
 import importlib
 import inspect
 import marshal
+import sys
 import types
 
 from .. import config as _config
@@ -76,6 +77,10 @@ def function_reference(fn):
     return ".".join(found)
 
 
+# the modules whose functions a config may name in safe mode: nothing new is imported for them
+_TRUSTED_MODULES = ("keras_facade", "autograd_core", "__main__")
+
+
 def resolve_function(reference, custom_objects=None):
     """The object named ``reference`` (``module.qualname`` or a key of ``custom_objects``)."""
     custom_objects = custom_objects or {}
@@ -85,6 +90,14 @@ def resolve_function(reference, custom_objects=None):
     if short in custom_objects:
         return custom_objects[short]
     parts = reference.split(".")
+    if in_safe_mode() and parts[0] not in _TRUSTED_MODULES:
+        raise ValueError(
+            f"{reference!r} names code outside this library. In safe mode (the default) only "
+            f"functions of keras_facade, autograd_core and the running script (__main__) are "
+            f"resolved by name, so that a file cannot make loading import and run other modules. "
+            f"Pass it in custom_objects, register it with "
+            f"keras_facade.saving.register_keras_serializable, or, for a file you trust, load "
+            f"with safe_mode=False.")
     for cut in range(len(parts) - 1, 0, -1):
         try:
             obj = importlib.import_module(".".join(parts[:cut]))
@@ -183,7 +196,13 @@ def get_layer_class(name, custom_objects=None, module=None):
     cls = layer_classes().get(name)
     if cls is None and module and not module.startswith("keras"):
         try:
-            cls = getattr(importlib.import_module(module), name)
+            if in_safe_mode() and module.split(".")[0] not in _TRUSTED_MODULES:
+                found = sys.modules.get(module)  # safe mode imports nothing, and takes layers only
+                cls = getattr(found, name, None)
+                from .base import Layer
+                cls = cls if isinstance(cls, type) and issubclass(cls, Layer) else None
+            else:
+                cls = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):
             cls = None
     if cls is None:

@@ -4,7 +4,9 @@ A Lambda layer saved from a ``lambda`` (or any function that cannot be imported 
 Python bytecode; rebuilding it would execute that bytecode. Before a saved model is rebuilt,
 ``check_config`` looks for such entries in its config and refuses them in safe mode (the default),
 naming the file and the layer: Keras 2 configs (``function_type: 'lambda'``, a bytecode triple) and
-Keras 3 ones (``class_name: '__lambda__'``). Functions stored by importable name are fine.
+Keras 3 ones (``class_name: '__lambda__'``). Functions and layer classes stored by name resolve only
+from custom_objects, registered objects, keras_facade, autograd_core and the running script
+(``__main__``): safe mode never imports another module a file names.
 ``safe_mode=False`` or ``keras_facade.config.enable_unsafe_deserialization()`` lifts the check for
 files one trusts; the layers' own deserialization then rebuilds the function (inside
 ``layers.serialization.SafeModeScope``, which ``deserialize_model`` enters).

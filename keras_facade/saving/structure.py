@@ -54,30 +54,45 @@ def is_graph_model(obj):
     return class_name(obj) in ("Sequential", "Functional", "Model") and hasattr(obj, "layers")
 
 
+# attributes of the library's own layers and models that hold their sublayers for bookkeeping
+_INTERNAL = frozenset({"_tracked_layers", "_graph_layers", "_input_layer", "_seq"})
+
+
 def children(obj):
-    """(attribute, child or list of children) pairs of the Keras 3 saveable walk, sorted by attribute.
+    """(attribute, child or list of children) pairs of the Keras 3 saveable walk, sorted by attribute
+    with the private ones last.
 
     Sequential/functional models have ``layers``; wrappers ``layer`` (Bidirectional: ``forward_layer``
     and ``backward_layer`` instead); recurrent layers ``cell``. Any other layer or model (subclassed)
-    contributes its public attributes that hold layers or lists of layers, and a subclassed model also
-    ``layers``, the list of all its sublayers (those already reached by an attribute are skipped).
+    contributes its attributes, private ones included, that hold layers or lists, tuples or dicts
+    with layers in them, and a subclassed model also ``layers``, the list of all its sublayers
+    (those already reached by an attribute are skipped).
     """
     if is_graph_model(obj):
         return [("layers", list(obj.layers))]
     attrs = {k: v for k, v in (vars(obj) if hasattr(obj, "__dict__") else {}).items()
-             if not k.startswith("_")}
+             if not k.startswith("__") and k not in _INTERNAL}
     if hasattr(obj, "layers") and hasattr(obj, "compile"):
         attrs["layers"] = list(obj.layers)
     found = []
-    for name in sorted(attrs):
+    for name in sorted(attrs, key=lambda n: "~" + n if n.startswith("_") else n):  # private last
         value = attrs[name]
         if is_layer(value) and value is not obj:
             found.append((name, value))
-        elif isinstance(value, (list, tuple)) and value and all(is_layer(v) for v in value):
-            found.append((name, list(value)))
+        elif isinstance(value, (list, tuple, dict)):
+            items = [v for v in (value.values() if isinstance(value, dict) else value)
+                     if is_layer(v) and v is not obj]
+            if items:
+                found.append((name, items))
     if class_name(obj) == "Bidirectional":
         found = [(n, v) for n, v in found if n in ("forward_layer", "backward_layer")]
     return found
+
+
+def path_class_name(obj):
+    """The class name Keras 3 names a layer's group after: a functional model is 'Functional'."""
+    name = class_name(obj)
+    return "Functional" if name == "Model" and getattr(obj, "_is_graph_network", False) else name
 
 
 def own_variables(obj):
@@ -112,7 +127,7 @@ def saveable_nodes(obj):
                 continue
             counts = {}
             for item in child:
-                stem = snake_case(class_name(item))
+                stem = snake_case(path_class_name(item))
                 n = counts[stem] = counts.get(stem, -1) + 1
                 walk(item, f"{base}/{stem}" if n == 0 else f"{base}/{stem}_{n}")
 

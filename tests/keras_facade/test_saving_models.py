@@ -10,6 +10,7 @@ import pytest
 
 import keras_facade as kf
 from keras_facade import layers
+from keras_facade.models import model_from_json
 from keras_facade.saving import h5_attrs, load_model, register_keras_serializable, save_model
 
 
@@ -161,12 +162,37 @@ def test_lambda_bytecode_refused_unless_safe_mode_off(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", ["m.keras", "m.h5"])
-def test_lambda_with_importable_function_loads_in_safe_mode(tmp_path, name):
+def test_lambda_with_importable_function_needs_custom_objects_in_safe_mode(tmp_path, name):
     model = kf.Sequential([layers.Dense(2, input_shape=(3,)), layers.Lambda(double)])
     model.save(str(tmp_path / name))
-    loaded = load_model(str(tmp_path / name))
+    with pytest.raises(ValueError, match=r"double.*safe mode.*custom_objects"):
+        load_model(str(tmp_path / name))
     x = np.ones((2, 3), dtype="float32")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    for loaded in (load_model(str(tmp_path / name), custom_objects={"double": double}),
+                   load_model(str(tmp_path / name), safe_mode=False)):
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["function", "layer"])
+def test_safe_mode_never_imports_a_module_a_file_names(tmp_path, monkeypatch, kind):
+    marker = tmp_path / "imported"
+    (tmp_path / "gadget_module.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "def boom(x):\n    return x\n"
+        "from keras_facade import layers\n"
+        "class Boom(layers.Layer):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = kf.Sequential([layers.Dense(2, input_shape=(3,))])
+    config = json.loads(model.to_json())
+    dense = config["config"]["layers"][-1]
+    if kind == "function":
+        dense["config"]["activation"] = "gadget_module.boom"
+    else:
+        dense["class_name"], dense["module"] = "Boom", "gadget_module"
+    with pytest.raises(ValueError, match="safe mode|Unknown layer"):
+        model_from_json(json.dumps(config))
+    assert not marker.exists()
 
 
 @register_keras_serializable(package="SavingTests")

@@ -379,3 +379,37 @@ def test_subclassed_model_paths_follow_keras3(tmp_path):
     other(np.zeros((1, 3), dtype="float32"))
     other.load_weights(str(tmp_path / "s.weights.h5"))
     assert_same(weights_of(other), weights_of(model))
+
+
+class WithPrivateSublayer(layers.Layer):
+    """A custom layer keeping its sublayer in a private attribute (visited last, as Keras 3)."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self._aux = layers.Dense(units)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale")
+        super().build(input_shape)
+
+    def call(self, x):
+        return self._aux(x) * self.scale
+
+
+def test_private_sublayers_and_nested_functional_models_are_saved_where_keras_3_puts_them(tmp_path):
+    def make():
+        inner_in = layers.Input((3,))
+        inner = kf.Model(inner_in, layers.Dense(2)(inner_in))
+        x = layers.Input((4,))
+        return kf.Model(x, inner(WithPrivateSublayer(3, name="custom")(x)))
+    model, other = make(), make()
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(size=w.shape) for w in model.get_weights()])
+    model.save_weights(str(tmp_path / "p.weights.h5"))
+    tree, _ = h5_tree(tmp_path / "p.weights.h5")
+    groups = {k for k, v in tree.items() if v[0] == "G" and k.endswith("vars")}
+    assert {"layers/with_private_sublayer/vars", "layers/with_private_sublayer/_aux/vars",
+            "layers/functional/layers/dense/vars"} <= groups
+    other.load_weights(str(tmp_path / "p.weights.h5"))
+    assert_same(weights_of(other), weights_of(model))
