@@ -17,9 +17,9 @@ def atomic_path(filepath):
     """Yield a temporary path in ``filepath``'s folder; when the block succeeds it replaces ``filepath``.
 
     The temporary file is created with the usual permissions (0o666 less the umask), so the result
-    looks like a file written directly.
+    looks like a file written directly. A symbolic link is written through: its target is replaced.
     """
-    filepath = os.fspath(filepath)
+    filepath = os.path.realpath(os.fspath(filepath))
     directory = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"Cannot write {filepath!r}: the folder {directory!r} does not exist")

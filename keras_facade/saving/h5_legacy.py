@@ -80,7 +80,8 @@ class LegacyWeights:
 
 def read(group):
     """Read a whole Keras 2 layout group into memory."""
-    return LegacyWeights(read_weights(group), read_str_attr(group, "keras_version", ""),
+    # Keras 1 wrote no version: a missing one means '1' (as Keras reads such files)
+    return LegacyWeights(read_weights(group), read_str_attr(group, "keras_version", "1"),
                          read_str_attr(group, "backend", ""))
 
 
@@ -108,4 +109,4 @@ def plan_load(plan, stored, layers, by_name=False):
         arrays = legacy_convert.convert(layer, list(record.arrays), stored.keras_version,
                                         stored.backend)
         owner = f"layer {layer.name!r} ({class_name(layer)}; file layer {record.name!r})"
-        plan.add(owner, legacy_weights(layer), arrays)
+        plan.add(owner, legacy_weights(layer), arrays, per_weight=True)

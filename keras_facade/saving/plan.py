@@ -26,8 +26,10 @@ class LoadPlan:
             raise ValueError(text)
         warnings.warn(text + " (skipped: skip_mismatch=True)", stacklevel=3)
 
-    def add(self, owner, variables, arrays):
-        """Queue ``arrays`` for ``variables`` (one owner: a layer or a path) after checking them."""
+    def add(self, owner, variables, arrays, per_weight=False):
+        """Queue ``arrays`` for ``variables`` (one owner: a layer or a path) after checking them.
+        ``per_weight`` (the Keras 2 layout): with ``skip_mismatch`` only the weights whose shapes
+        differ are skipped, not the whole owner."""
         expected, found = _shapes(variables), _shapes(arrays)
         if len(variables) != len(arrays):
             self.mismatch(f"{owner} expects {len(variables)} weight(s) with shapes {expected}, but the "
@@ -38,7 +40,10 @@ class LoadPlan:
         if bad:
             detail = "; ".join(f"{name}: expected {e}, file has {f}" for name, e, f in bad)
             self.mismatch(f"{owner} has weights of other shapes than the file ({detail})")
-            return False
+            if not per_weight:
+                return False
+            kept = [(v, a) for v, a in zip(variables, arrays) if tuple(v.shape) == tuple(a.shape)]
+            variables, arrays = [v for v, _ in kept], [a for _, a in kept]
         for v, a in zip(variables, arrays):
             if np.asarray(a).dtype.kind not in "biuf":
                 self.mismatch(f"{owner}: weight {getattr(v, 'path', '?')} is stored with the "

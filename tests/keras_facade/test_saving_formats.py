@@ -76,6 +76,19 @@ def test_atomic_path_replaces_only_on_success(tmp_path):
     assert mode == 0o666 & ~umask
 
 
+def test_atomic_path_writes_through_a_symbolic_link(tmp_path):
+    (tmp_path / "store").mkdir()
+    real = tmp_path / "store" / "w.h5"
+    real.write_bytes(b"old")
+    link = tmp_path / "latest.h5"
+    link.symlink_to(real)
+    with atomic.atomic_path(link) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path / "store")) == ["w.h5"]
+
+
 def test_atomic_path_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         with atomic.atomic_path(tmp_path / "nope" / "w.h5"):

@@ -1,6 +1,7 @@
 """``save_weights``/``load_weights``: both HDF5 layouts, detection by content, ``by_name``,
 ``skip_mismatch``, and failures that change nothing (mismatch, truncation, corruption, crash mid-write)."""
 import os
+import warnings
 
 import h5py
 import numpy as np
@@ -150,6 +151,16 @@ def test_skip_mismatch_skips_only_the_layer_that_differs(tmp_path):
     assert_same(target.get_layer("hidden").get_weights(), source.get_layer("hidden").get_weights())
     assert_same(target.get_layer("norm").get_weights(), source.get_layer("norm").get_weights())
     assert_same(target.get_layer("out").get_weights(), before)
+    # within a layer only the weight that differs is skipped (Keras 2 layout): the bias still loads
+    narrow = kf.Sequential([layers.Dense(3, input_shape=(3,), name="hidden"),
+                            layers.Dense(2, name="out")])
+    kernel_before = narrow.get_layer("out").get_weights()[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        narrow.load_weights(str(tmp_path / "w.h5"), by_name=True, skip_mismatch=True)
+    assert any("'out'" in str(w.message) and "out/kernel" in str(w.message) for w in caught)
+    kernel, bias = narrow.get_layer("out").get_weights()
+    assert_same([kernel, bias], [kernel_before, source.get_layer("out").get_weights()[1]])
 
 
 @pytest.mark.parametrize("name", ["w.h5", "w.weights.h5"])
@@ -413,3 +424,24 @@ def test_private_sublayers_and_nested_functional_models_are_saved_where_keras_3_
             "layers/functional/layers/dense/vars"} <= groups
     other.load_weights(str(tmp_path / "p.weights.h5"))
     assert_same(weights_of(other), weights_of(model))
+
+
+def test_a_file_without_keras_version_is_read_as_keras_1(tmp_path):
+    # Keras 1 wrote no keras_version: its per-gate LSTM arrays (i, c, f, o) must still load
+    rng = np.random.default_rng(3)
+    gates = {g: [rng.normal(size=s).astype("float32") for s in [(3, 2), (2, 2), (2,)]] for g in "icfo"}
+    path = tmp_path / "k1.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [b"lstm_1"]
+        group = f.create_group("lstm_1")
+        names = [f"lstm_1_{w}_{g}".encode() for g in "icfo" for w in "WUb"]
+        group.attrs["weight_names"] = names
+        for name, array in zip(names, [a for g in "icfo" for a in gates[g]]):
+            group.create_dataset(name.decode(), data=array)
+    model = kf.Sequential([layers.Input((5, 3)), layers.LSTM(2)])
+    model.load_weights(str(path))
+    kernel, recurrent, bias = model.layers[0].get_weights()
+    for k, g in enumerate("ifco"):  # today's gate order
+        np.testing.assert_array_equal(kernel[:, 2 * k:2 * k + 2], gates[g][0])
+        np.testing.assert_array_equal(recurrent[:, 2 * k:2 * k + 2], gates[g][1])
+        np.testing.assert_array_equal(bias[2 * k:2 * k + 2], gates[g][2])
