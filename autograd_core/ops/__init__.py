@@ -22,12 +22,12 @@ from ._coerce import coerce as _coerce
 
 
 def _install_operators():
-    def binary(prim):
+    def binary(prim, compare=False):
         def op(a, b):
             cls = b.__class__
             if cls is not Tensor:
                 if cls is float:
-                    if a._data.dtype.kind not in "fc":
+                    if a._data.dtype.kind not in "fc" and not compare:  # comparisons stay exact
                         a = a.astype("float32")
                 elif b is None:
                     return NotImplemented
@@ -48,7 +48,7 @@ def _install_operators():
     for name, prim in [("eq", _E.equal), ("ne", _E.not_equal), ("lt", _E.less), ("le", _E.less_equal),
                        ("gt", _E.greater), ("ge", _E.greater_equal), ("and", _E.logical_and),
                        ("or", _E.logical_or)]:
-        setattr(Tensor, f"__{name}__", binary(prim)[0])
+        setattr(Tensor, f"__{name}__", binary(prim, compare=True)[0])
     Tensor.__matmul__ = lambda a, b: matmul(a, b)
     Tensor.__rmatmul__ = lambda a, b: matmul(b, a)
     Tensor.__neg__ = lambda a: _E.neg(a)

@@ -21,10 +21,14 @@ def matmul(a, b):
 
 
 def dot(a, b):
+    """numpy's dot: a product with a scalar, matmul up to 2-D (and with a 1-D ``b``), otherwise
+    the sum over the last axis of ``a`` and the second-to-last of ``b`` (all other axes kept)."""
     a, b = pair(a, b)
-    if a.ndim <= 2 and b.ndim <= 2 and a.ndim and b.ndim:
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if b.ndim == 1 or (a.ndim <= 2 and b.ndim <= 2):
         return matmul(a, b)
-    return einsum("...i,i->...", a, b) if b.ndim == 1 else matmul(a, b)
+    return tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 2]))
 
 
 def outer(a, b):
@@ -104,6 +108,7 @@ def tensordot(a, b, axes=2):
     a, b = pair(a, b)
     if isinstance(axes, int):
         axes = (list(range(a.ndim - axes, a.ndim)), list(range(axes)))
+    axes = tuple([x] if isinstance(x, int) else list(x) for x in axes)  # (1, 0) = ([1], [0])
     la, lb = [x % a.ndim for x in axes[0]], [x % b.ndim for x in axes[1]]
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     sa = [next(letters) for _ in range(a.ndim)]

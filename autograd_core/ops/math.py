@@ -128,7 +128,9 @@ def clip(x, a_min=None, a_max=None):
 
 def where(condition, x, y):
     """Pick ``x`` where ``condition`` holds, else ``y`` (broadcasting). A zero cotangent reaches the
-    branch that was not picked, so infs/NaNs there do not spoil the gradient."""
+    branch that was not picked; the rules with a pole or an overflow (div, log, log1p, sqrt, pow,
+    exp, expm1) keep it zero, so a branch like ``where(x > 0, log(x), 0)`` has a finite gradient.
+    An inf or NaN *value* that later ops carry on (e.g. ``x * log(x)`` at 0) still reaches it."""
     from ..tensor import Tensor
     if not isinstance(condition, Tensor):
         dev = x._device if isinstance(x, Tensor) else (y._device if isinstance(y, Tensor) else None)

@@ -54,7 +54,7 @@ def mean(x, axis=None, keepdims=False):
 
 def var(x, axis=None, ddof=0, keepdims=False):
     """Variance (``ddof=0``: the biased estimate); as numpy, ``ddof`` >= the count divides by 0."""
-    x = as_tensor(x)
+    x = as_real(x)
     d = x - mean(x, axis, keepdims=True)
     dof = _count(x, axis) - ddof
     total = sum(d * d, axis, keepdims)
@@ -62,8 +62,11 @@ def var(x, axis=None, ddof=0, keepdims=False):
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
-    from .math import sqrt
-    return sqrt(var(x, axis, ddof=ddof, keepdims=keepdims))
+    """sqrt(var); where the variance is 0 the gradient is 0 (as PyTorch), not 0 * inf."""
+    from .math import sqrt, where
+    v = var(x, axis, ddof=ddof, keepdims=keepdims)
+    zero = v == 0
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 def finite_max(x, axis):

@@ -67,6 +67,8 @@ def expand_dims(x, axis):
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     ndim = x.ndim + len(axes)
     axes = sorted(a % ndim for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"expand_dims: repeated axis in {axis!r} (input shape {x.shape})")
     shape = list(x.shape)
     for a in axes:
         shape.insert(a, 1)

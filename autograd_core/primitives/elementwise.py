@@ -56,15 +56,22 @@ div = primitive(
 
 
 def _pow_vjp_base(g, out, a, b):
-    if not isinstance(b, Tensor) and b == 0:
-        return None  # a**0 is constant (also at a == 0, where a**(b-1) is inf)
-    return _safe(g, g * b * a ** (b - 1))
+    if not isinstance(b, Tensor):
+        if b == 0:
+            return None  # a**0 is constant (also at a == 0, where a**(b-1) is inf)
+        return _safe(g, g * b * a ** (b - 1))
+    # a tensor exponent: 0 at a == b == 0 (where b * a**(b-1) would be 0 * inf), as PyTorch
+    return O.where(_zero_power(a, b), 0.0, _safe(g, g * b * a ** (b - 1)))
 
 
 def _pow_jvp_base(t, out, a, b):
-    if not isinstance(b, Tensor) and b == 0:
-        return None
-    return t * b * a ** (b - 1)
+    if not isinstance(b, Tensor):
+        return None if b == 0 else t * b * a ** (b - 1)
+    return O.where(_zero_power(a, b), 0.0, t * b * a ** (b - 1))
+
+
+def _zero_power(a, b):
+    return O.logical_and(O.equal(a, 0.0), O.equal(b, 0.0))
 
 
 def _log_base(a):
