@@ -291,34 +291,58 @@ def _basis(x, flat_index):
     return Tensor(e.reshape(x.shape), device=x.device)
 
 
-def jacrev(f, argnums=0):
-    """Jacobian by reverse mode: one VJP per output element; shape ``out.shape + in.shape``."""
+def _per_argnum(one, argnums):
+    """A Jacobian transform over ``argnums``: an int gives one Jacobian per output; a tuple gives,
+    per output, a tuple with one Jacobian per argument (as JAX: ``jac[output][argument]``)."""
     def wrapped(*args):
+        if not isinstance(argnums, (tuple, list)):
+            return one(args, argnums)
+        per_arg = [one(args, i) for i in argnums]
+        if isinstance(per_arg[0], tuple):  # several outputs: index by output first
+            return tuple(tuple(j[k] for j in per_arg) for k in range(len(per_arg[0])))
+        return tuple(per_arg)
+    return wrapped
+
+
+def jacrev(f, argnums=0):
+    """Jacobian by reverse mode: one VJP per output element; shape ``out.shape + in.shape``
+    (a tuple of them for a function with several outputs; see ``_per_argnum`` for argnums)."""
+    def one(args, i):
         from .. import ops
-        i = argnums
         fi = lambda x: f(*args[:i], x, *args[i + 1:])  # noqa: E731
         out, pull = vjp(fi, args[i])
         x = args[i] if isinstance(args[i], Tensor) else Tensor(args[i])
-        rows = [pull(_basis(out, k))[0] for k in range(out.size)]
-        if not rows:
-            return ops.zeros(out.shape + x.shape, dtype=x.dtype, device=x.device)
-        return ops.reshape(ops.stack(rows), out.shape + x.shape)
-    return wrapped
+        outs = out if isinstance(out, tuple) else (out,)
+        jacs = []
+        for k, o in enumerate(outs):
+            rows = []
+            for e in range(o.size):
+                cts = [_basis(o2, e) if j == k else ops.zeros_like(o2) for j, o2 in enumerate(outs)]
+                rows.append(pull(tuple(cts) if len(outs) > 1 else cts[0])[0])
+            jacs.append(ops.reshape(ops.stack(rows), o.shape + x.shape) if rows else
+                        ops.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device))
+        return tuple(jacs) if isinstance(out, tuple) else jacs[0]
+    return _per_argnum(one, argnums)
 
 
 def jacfwd(f, argnums=0):
-    """Jacobian by forward mode: one JVP per input element; shape ``out.shape + in.shape``."""
-    def wrapped(*args):
+    """Jacobian by forward mode: one JVP per input element; shape ``out.shape + in.shape``
+    (a tuple of them for a function with several outputs; see ``_per_argnum`` for argnums)."""
+    def one(args, i):
         from .. import ops
-        i = argnums
         x = args[i] if isinstance(args[i], Tensor) else Tensor(args[i])
         fi = lambda x: f(*args[:i], x, *args[i + 1:])  # noqa: E731
+        if x.size == 0:
+            value = fi(x)
+            jacs = [ops.zeros(o.shape + x.shape, dtype=x.dtype, device=x.device)
+                    for o in (value if isinstance(value, tuple) else (value,))]
+            return tuple(jacs) if isinstance(value, tuple) else jacs[0]
         cols = [jvp(fi, (x,), (_basis(x, k),))[1] for k in range(x.size)]
-        out_shape = cols[0].shape if cols else fi(x).shape
-        if not cols:
-            return ops.zeros(out_shape + x.shape, dtype=x.dtype, device=x.device)
-        return ops.reshape(ops.stack(cols, axis=-1), out_shape + x.shape)
-    return wrapped
+        if not isinstance(cols[0], tuple):
+            return ops.reshape(ops.stack(cols, axis=-1), cols[0].shape + x.shape)
+        return tuple(ops.reshape(ops.stack(list(c), axis=-1), c[0].shape + x.shape)
+                     for c in zip(*cols))
+    return _per_argnum(one, argnums)
 
 
 def jacobian(f, argnums=0, mode="reverse"):

@@ -171,3 +171,25 @@ def test_transforms_leave_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_several_outputs_and_arguments_is_indexed_output_then_argument(mode):
+    a, b = np.array([0.3, -1.2, 2.0]), np.array([0.5, -2.0])
+
+    def f(x, y):
+        return ag.tanh(x)[:2] * y, (x ** 2).sum() * y
+    jac = ag.jacobian(f, argnums=(0, 1), mode=mode)(ag.tensor(a), ag.tensor(b))
+    d_tanh = np.zeros((2, 3))
+    d_tanh[[0, 1], [0, 1]] = (1 - np.tanh(a[:2]) ** 2) * b
+    expected = ((d_tanh, np.diag(np.tanh(a[:2]))),
+                (np.outer(b, 2 * a), np.eye(2) * (a ** 2).sum()))
+    for k in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(jac[k][j].numpy(), expected[k][j], rtol=1e-12, atol=1e-15)
+    single = ag.jacobian(f, argnums=1, mode=mode)(ag.tensor(a), ag.tensor(b))
+    assert isinstance(single, tuple) and len(single) == 2
+    np.testing.assert_allclose(single[1].numpy(), expected[1][1], rtol=1e-12)
+    h = ag.hessian(lambda x, y: (x ** 2 * y[0]).sum(), argnums=(0, 1))(ag.tensor(a), ag.tensor(b))
+    np.testing.assert_allclose(h[0][0].numpy(), 2 * b[0] * np.eye(3), rtol=1e-12)
+    np.testing.assert_allclose(h[0][1].numpy(), np.stack([2 * a, np.zeros(3)], axis=1), rtol=1e-12)
