@@ -5,7 +5,7 @@ from collections import Counter
 from ..primitives import linalg as P
 from ._coerce import pair
 from .reductions import sum as _sum
-from .shape import reshape, transpose
+from .shape import broadcast_to, reshape, transpose
 
 
 def matmul(a, b):
@@ -89,11 +89,17 @@ def einsum(subscripts, *operands):
     contract = [c for c in sa if c in sb and c not in out]
     left = [c for c in sa if c not in sb]
     right = [c for c in sb if c not in sa]
+    for c in batch + contract:  # a size-1 axis broadcasts against the other operand's (numpy)
+        na, nb = a.shape[sa.index(c)], b.shape[sb.index(c)]
+        if na == nb:
+            continue
+        if na != 1 and nb != 1:
+            raise ValueError(f"einsum: index '{c}' has sizes {na} and {nb}")
+        if na == 1:
+            a = broadcast_to(a, tuple(nb if x == c else n for x, n in zip(sa, a.shape)))
+        else:
+            b = broadcast_to(b, tuple(na if x == c else n for x, n in zip(sb, b.shape)))
     size = {c: n for s, t in ((sa, a), (sb, b)) for c, n in zip(s, t.shape)}
-    for c in batch + contract:
-        if a.shape[sa.index(c)] != b.shape[sb.index(c)]:
-            raise ValueError(f"einsum: index '{c}' has sizes {a.shape[sa.index(c)]} and "
-                             f"{b.shape[sb.index(c)]}")
     n = lambda cs: _math.prod(size[c] for c in cs)  # noqa: E731
     a2 = reshape(transpose(a, tuple(sa.index(c) for c in batch + left + contract)),
                  (n(batch), n(left), n(contract)))

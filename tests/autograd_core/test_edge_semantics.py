@@ -64,3 +64,12 @@ def test_expand_dims_refuses_repeated_axes():
     with pytest.raises(ValueError, match=r"expand_dims: repeated axis"):
         ag.expand_dims(ag.ones(2, 3), (0, 0))
     assert ag.expand_dims(ag.ones(2, 3), (0, -1)).shape == (1, 2, 3, 1)
+
+
+@pytest.mark.parametrize("sub,sa,sb", [("...ij,...jk->...ik", (1, 2, 3), (4, 3, 5)),
+                                       ("ij,ij->i", (1, 3), (2, 3)),
+                                       ("bij,bjk->bik", (5, 2, 3), (1, 3, 2))])
+def test_einsum_broadcasts_size_one_axes_as_numpy(sub, sa, sb):
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    np.testing.assert_allclose(ag.einsum(sub, a, b).numpy(), np.einsum(sub, a, b), rtol=1e-12)
+    assert ag.testing.gradcheck(lambda x, y: ag.einsum(sub, x, y), ag.tensor(a), ag.tensor(b))
