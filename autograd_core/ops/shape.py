@@ -56,9 +56,16 @@ def swapaxes(x, axis1, axis2):
 
 
 def moveaxis(x, source, destination):
+    """Move axes ``source`` (an int or a sequence) to ``destination`` (as numpy)."""
     x = as_tensor(x)
-    perm = [i for i in range(x.ndim) if i != source % x.ndim]
-    perm.insert(destination % x.ndim, source % x.ndim)
+    src = [a % x.ndim for a in ((source,) if isinstance(source, int) else source)]
+    dst = [a % x.ndim for a in ((destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} must be "
+                         f"as many distinct axes (input shape {x.shape})")
+    perm = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
     return transpose(x, tuple(perm))
 
 

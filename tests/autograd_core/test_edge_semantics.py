@@ -73,3 +73,10 @@ def test_einsum_broadcasts_size_one_axes_as_numpy(sub, sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     np.testing.assert_allclose(ag.einsum(sub, a, b).numpy(), np.einsum(sub, a, b), rtol=1e-12)
     assert ag.testing.gradcheck(lambda x, y: ag.einsum(sub, x, y), ag.tensor(a), ag.tensor(b))
+
+
+@pytest.mark.parametrize("src,dst", [(0, -1), (-1, 0), ((0, 1), (-1, -2)), ((0, 2), (3, 0)),
+                                     ([3, 0], [0, 3])])
+def test_moveaxis_takes_sequences_as_numpy(src, dst):
+    x = rng.standard_normal((2, 3, 4, 5))
+    np.testing.assert_array_equal(ag.moveaxis(x, src, dst).numpy(), np.moveaxis(x, src, dst))
