@@ -296,8 +296,12 @@ class Model(Trainer, SavingMixin, Layer):
         return functional_from_config(cls, config, custom_objects)
 
     def to_json(self, **kwargs):
-        """The model's architecture as JSON (Keras 2 layout)."""
-        return json.dumps(self._json_record(), default=_json_default, **kwargs)
+        """The model's architecture as JSON: Keras 3's serialized form (what real Keras 3's
+        ``model_from_json`` reads), or the Keras 2 layout under the keras2 profile."""
+        if config.default("serialization.keras_version").startswith("2"):
+            return json.dumps(self._json_record(), default=_json_default, **kwargs)
+        from ..saving import model_config
+        return json.dumps(model_config.full_record(self), default=_json_default, **kwargs)
 
     def _json_record(self):
         return {"class_name": type(self).__name__, "config": self.get_config(),

@@ -18,9 +18,7 @@ KERAS_VERSION = "3.6.0"
 
 def save(model, filepath, include_optimizer=True):
     """Write ``model`` (architecture, weights, compile settings, optimizer state) atomically."""
-    record = model_config.serialize_model(model)
-    record["build_config"] = model_config.build_config(model)
-    record["compile_config"] = model_config.compile_config(model)
+    record = model_config.full_record(model)
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}

@@ -13,6 +13,17 @@ def serialize_model(model):
     return keras3_config.model_record(model)
 
 
+def full_record(model):
+    """What Keras 3 serializes a model to (``config.json``, ``to_json``): the architecture record,
+    plus ``build_config`` and ``compile_config`` when the model has them."""
+    record = serialize_model(model)
+    for key, value in (("build_config", build_config(model)),
+                       ("compile_config", compile_config(model))):
+        if value is not None:
+            record[key] = value
+    return record
+
+
 def build_config(model):
     """``{"input_shape": ...}``: what a loader needs to build the model before setting weights."""
     getter = getattr(model, "get_build_config", None)

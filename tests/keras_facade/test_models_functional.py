@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from keras_facade import layers as L, regularizers
+from keras_facade import config, layers as L, regularizers
 from keras_facade.models import Model, Sequential, clone_model, model_from_json
 
 RNG = np.random.default_rng(6)
@@ -80,7 +80,8 @@ def test_nested_model_used_twice_as_a_layer():
     x, y = rand(2, 3), rand(2, 3)
     ex, ey = encoder(x).numpy(), encoder(y).numpy()
     np.testing.assert_allclose(siamese([x, y]).numpy()[:, 0], (ex * ey).sum(1), rtol=1e-5)
-    record = json.loads(siamese.to_json())
+    with config.use_compat("keras2"):
+        record = json.loads(siamese.to_json())
     dot = next(entry for entry in record["config"]["layers"] if entry["class_name"] == "Dot")
     # Keras 2 counts a graph model's own node first, so its calls are nodes 1 and 2
     assert [ref[:3] for ref in dot["inbound_nodes"][0]] == [["encoder", 1, 0], ["encoder", 2, 0]]
@@ -91,7 +92,8 @@ def test_nested_model_used_twice_as_a_layer():
 
 def test_keras2_json_shape_and_round_trip_of_a_branching_model():
     model = two_towers()
-    record = json.loads(model.to_json())
+    with config.use_compat("keras2"):
+        record = json.loads(model.to_json())
     assert set(record) == {"class_name", "config", "keras_version", "backend"}
     assert record["class_name"] == "Model"
     layers = {entry["name"]: entry for entry in record["config"]["layers"]}
@@ -99,6 +101,12 @@ def test_keras2_json_shape_and_round_trip_of_a_branching_model():
     assert layers["cat"]["inbound_nodes"] == [[["da", 0, 0, {}], ["db", 0, 0, {}]]]
     assert record["config"]["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
     assert record["config"]["output_layers"] == [["score", 0, 0], ["aux", 0, 0]]
+    keras3 = json.loads(model.to_json())  # the default: Keras 3's serialized form
+    assert keras3["class_name"] == "Functional" and keras3["module"] == "keras.src.models.functional"
+    assert {"registered_name", "build_config"} <= set(keras3)
+    with config.use_compat("keras2"):
+        from_keras2 = model_from_json(model.to_json())
+    assert [layer.name for layer in from_keras2.layers] == [layer.name for layer in model.layers]
     copy = model_from_json(model.to_json())
     assert [layer.name for layer in copy.layers] == [layer.name for layer in model.layers]
     copy.set_weights(model.get_weights())

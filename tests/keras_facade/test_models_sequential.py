@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from keras_facade import layers as L, regularizers
+from keras_facade import config, layers as L, regularizers
 from keras_facade.models import Model, Sequential, clone_model, model_from_config, model_from_json
 
 RNG = np.random.default_rng(5)
@@ -132,9 +132,14 @@ def test_layer_edges_chain_the_layers():
 def test_json_round_trip_gives_the_same_function():
     model = Sequential([L.Conv2D(2, 3, input_shape=(5, 5, 1)), L.MaxPooling2D(),
                         L.Flatten(), L.Dense(3, activation="softmax")])
-    record = json.loads(model.to_json())
+    with config.use_compat("keras2"):
+        record = json.loads(model.to_json())
     assert record["class_name"] == "Sequential" and record["backend"] == "tensorflow"
     assert record["config"]["layers"][0]["config"]["batch_input_shape"] == [None, 5, 5, 1]
+    keras3 = json.loads(model.to_json())  # Keras 3's form: an explicit InputLayer first
+    assert keras3["module"] == "keras" and keras3["class_name"] == "Sequential"
+    first = keras3["config"]["layers"][0]
+    assert first["class_name"] == "InputLayer" and first["config"]["batch_shape"] == [None, 5, 5, 1]
     copy = model_from_json(model.to_json())
     copy.set_weights(model.get_weights())
     x = rand(2, 5, 5, 1)
