@@ -171,12 +171,12 @@ def _tracked(owner, value):
 class _TrackedList(list):
     """A list attribute of a layer: the layers it holds, or is given later, are tracked."""
 
-    def __init__(self, items=(), owner=None):
+    def __init__(self, items, owner):
         self._owner = owner
         super().__init__(self._track(v) for v in items)
 
     def _track(self, value):
-        return value if self._owner is None else _tracked(self._owner, value)
+        return _tracked(self._owner, value)
 
     def append(self, value):
         super().append(self._track(value))
@@ -205,12 +205,12 @@ class _TrackedList(list):
 class _TrackedDict(dict):
     """A dict attribute of a layer: the layers it holds, or is given later, are tracked."""
 
-    def __init__(self, items=(), owner=None):
+    def __init__(self, items, owner):
         self._owner = owner
         super().__init__((k, self._track(v)) for k, v in dict(items).items())
 
     def _track(self, value):
-        return value if self._owner is None else _tracked(self._owner, value)
+        return _tracked(self._owner, value)
 
     def __setitem__(self, key, value):
         super().__setitem__(key, self._track(value))

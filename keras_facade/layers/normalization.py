@@ -1,8 +1,6 @@
 """BatchNormalization and LayerNormalization."""
 import math
 
-import numpy as np
-
 import autograd_core as ag
 
 from .. import config, constraints, initializers, legacy, regularizers
@@ -72,9 +70,7 @@ class _Normalization(Layer):
 def _masked_moments(inputs, mask, reduce):
     """Mean and (biased) variance over the unmasked positions, as Keras: the mask (inputs' shape
     without the last axis) weights each position; sums are divided by the count plus 1e-7."""
-    w = ag.tensor(np.asarray(mask.numpy() if isinstance(mask, ag.Tensor) else mask),
-                  dtype=inputs.dtype, device=inputs.device)
-    w = ag.broadcast_to(ag.expand_dims(w, -1), inputs.shape)
+    w = ag.broadcast_to(ag.expand_dims(ag.cast(mask, inputs.dtype), -1), inputs.shape)
     count = ag.sum(w, reduce)
     weighted = w * inputs
     mean = ag.sum(weighted, reduce) / (count + 1e-7)
