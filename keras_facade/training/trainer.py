@@ -380,7 +380,7 @@ class Trainer:
 
     # -- fit ---------------------------------------------------------------------------------------
     @legacy.interface("fit")
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, max_queue_size=10, workers=1,
@@ -539,7 +539,7 @@ class Trainer:
         return {prefix + k: v for k, v in logs.items()}
 
     # -- evaluate / predict ------------------------------------------------------------------------
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False,
                  return_dict=False, **kwargs):
         """The loss and metrics over the whole data, in inference mode: a scalar (loss only), a list
@@ -566,11 +566,11 @@ class Trainer:
         values = [logs[name] for name in self._names()]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10,
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=10,
                 workers=1, use_multiprocessing=False):
         """Outputs for every sample, in inference mode, concatenated over batches (numpy)."""
         self._check_model("predict")
-        verbose = _verbosity(verbose)
+        verbose = _verbosity(verbose, config.default("training.predict_verbose"))
         if data.is_batch_source(x):
             source = data.batch_source(x, steps=steps, where="predict", steps_arg="steps")
         else:
@@ -696,9 +696,9 @@ def _chain(first, rest, split, class_weight):
         yield (x,) + split(y, sw, class_weight)
 
 
-def _verbosity(verbose):
-    """Keras 3's ``verbose='auto'`` means 1."""
-    return 1 if verbose == "auto" else int(verbose)
+def _verbosity(verbose, auto=1):
+    """Keras 3's ``verbose='auto'``: a progress bar (``auto``) unless said otherwise."""
+    return auto if verbose == "auto" else int(verbose)
 
 
 def _due(validation_freq, epoch):

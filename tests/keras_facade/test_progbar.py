@@ -132,3 +132,26 @@ def test_fit_output_in_a_log_file_has_no_control_characters(capsys):
     assert re.fullmatch(r"Epoch 1/1\n - \d+s - acc: \d\.\d{4} - loss: \d\.\d{4}\n", text)
     model.fit(x, y, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_verbose_auto_is_the_default_and_predict_follows_the_profile(capsys):
+    from keras_facade import config
+    from keras_facade.layers import Dense
+    from keras_facade.models import Sequential
+    x = np.ones((8, 3), "float32")
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile("sgd", "mse")
+    model.predict(x, batch_size=4)  # Keras 3: verbose='auto' shows a bar
+    assert re.search(r"\n8/8 \[={30}\] - \d+s \d+(us|ms)/step\n$", capsys.readouterr().out)
+    model.evaluate(x, x[:, :1], batch_size=8)
+    assert "8/8 [" in capsys.readouterr().out
+    model.fit(x, x[:, :1], batch_size=8, epochs=1)
+    assert "Epoch 1/1" in capsys.readouterr().out
+    previous = config.set_compat("keras2")
+    try:
+        model.predict(x)  # Keras 2.3: predict is silent unless asked
+        assert capsys.readouterr().out == ""
+        model.predict(x, verbose="auto")
+        assert capsys.readouterr().out == ""
+    finally:
+        config.set_compat(previous)
