@@ -26,6 +26,36 @@ BASE_KWARGS = frozenset({"input_shape", "batch_input_shape", "batch_size", "inpu
 _CALL_STACK = []
 
 
+# -- name scopes ----------------------------------------------------------------------------------
+# The layers whose build or call is running, outermost first. A weight's path nests under their
+# names, as Keras 3's name scopes do: 'sequential/dense/kernel', 'lstm/lstm_cell/kernel'.
+_SCOPE = []
+
+
+class name_scope:
+    """``with name_scope(layer):`` weights created inside nest under ``layer.name`` (once)."""
+    __slots__ = ("layer", "pushed")
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __enter__(self):
+        self.pushed = not _SCOPE or _SCOPE[-1] is not self.layer
+        if self.pushed:
+            _SCOPE.append(self.layer)
+
+    def __exit__(self, *exc):
+        if self.pushed:
+            _SCOPE.pop()
+
+
+def _weight_path(layer, name):
+    names = [scope.name for scope in _SCOPE]
+    if not _SCOPE or _SCOPE[-1] is not layer:
+        names.append(layer.name)
+    return "/".join(names + [name])
+
+
 # -- names ----------------------------------------------------------------------------------------
 def to_snake_case(name):
     name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
@@ -343,7 +373,7 @@ class Layer:
         name = name or "variable"
         var = Variable(value, name=name, trainable=trainable and self._trainable,
                        constraint=constraints.get(constraint),
-                       regularizer=regularizers.get(regularizer), path=f"{self.name}/{name}",
+                       regularizer=regularizers.get(regularizer), path=_weight_path(self, name),
                        device=backend.get_device())
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
         return var
@@ -465,7 +495,8 @@ class Layer:
             return
         if self.input_spec is not None:
             self._check_input_spec(input_shape)
-        self.build(input_shape)
+        with name_scope(self):
+            self.build(input_shape)
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = input_shape
@@ -573,10 +604,12 @@ class Layer:
         else:
             self.__dict__["_call_losses"] = []
         _CALL_STACK.append(training)
+        _SCOPE.append(self)
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CALL_STACK.pop()
+            _SCOPE.pop()
         if self.activity_regularizer is not None:
             for out in nest.flatten(outputs):
                 if isinstance(out, ag.Tensor):

@@ -145,13 +145,13 @@ def _dummy_run(layer, inputs, args, kwargs, sizes):
     dummy_kwargs = {k: nest.map_structure(make, v) for k, v in kwargs.items()}
     if layer._accepts("training"):
         dummy_kwargs.setdefault("training", False)
-    from .base import _CALL_STACK
+    from .base import _CALL_STACK, name_scope
     stateful = [sub for sub in layer._flatten_layers()
                 if getattr(sub, "stateful", False) and hasattr(sub, "states")]
     saved = [sub.states for sub in stateful]  # a dummy batch must not meet or become RNN states
     for sub in stateful:
         sub.states = None
-    with ag.no_grad():
+    with ag.no_grad(), name_scope(layer):
         _CALL_STACK.append(False)
         try:
             return layer.call(dummy, *dummy_args, **dummy_kwargs)

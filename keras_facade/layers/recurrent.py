@@ -12,7 +12,7 @@ import autograd_core as ag
 
 from .. import activations, backend, config, constraints, initializers, legacy, regularizers
 from . import nest
-from .base import InputSpec, Layer
+from .base import InputSpec, Layer, to_snake_case
 
 
 def _engine(fn):
@@ -329,8 +329,6 @@ class RNN(Layer):
             input_shape = nest.flatten_shapes(input_shape)[0]
         if not self.cell.built:
             self.cell._maybe_build((input_shape[0],) + tuple(input_shape[2:]))
-        for v in self.cell.weights:
-            v.path = f"{self.name}/{v.name}"
         self.input_spec = InputSpec(min_ndim=3, axes={-1: input_shape[-1]})
         super().build(input_shape)
 
@@ -462,7 +460,8 @@ class _CellLayer(RNN):
 
     def __init__(self, cell_args, rnn_args, activity_regularizer=None, **kwargs):
         cell_kwargs = {k: kwargs[k] for k in ("dtype", "trainable") if k in kwargs}
-        cell = self.cell_class(**cell_args, **cell_kwargs)
+        cell = self.cell_class(**cell_args, **cell_kwargs,
+                               name=to_snake_case(self.cell_class.__name__))
         super().__init__(cell, **rnn_args, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
 

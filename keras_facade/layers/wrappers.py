@@ -94,8 +94,6 @@ class Bidirectional(Wrapper):
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
                 sub._maybe_build(input_shape)
-            for v in sub.weights:
-                v.path = f"{self.name}/{sub.name}/{v.name}"
         super().build(input_shape)
 
     def _merge(self, y_f, y_b):

@@ -5,7 +5,7 @@ The first layer's ``input_shape``/``input_dim``/``batch_input_shape`` (or a lead
 excludes the input layer, as in Keras.
 """
 from ..layers import serialization
-from ..layers.base import Layer
+from ..layers.base import Layer, name_scope
 from ..layers.input_layer import InputLayer, KerasTensor
 from .model import Model
 
@@ -73,7 +73,8 @@ class Sequential(Model):
         x = self.outputs[0] if self._is_graph_network else \
             self._input_layer._inbound_nodes[0].output_tensors
         before = len(layer._inbound_nodes)
-        y = layer(x)
+        with name_scope(self):
+            y = layer(x)
         if len(layer._inbound_nodes) > before:
             self._owned_nodes.append(layer._inbound_nodes[-1])
         if not isinstance(y, KerasTensor):

@@ -34,9 +34,10 @@ def is_legacy_group(group):
 def _weight_names(layer, weights):
     names, used = [], set()
     for i, w in enumerate(weights):
-        base = getattr(w, "path", None) or f"{layer.name}/{getattr(w, 'name', f'weight_{i}')}"
-        if base.split("/")[0] != layer.name:
-            base = f"{layer.name}/{base}"
+        parts = (getattr(w, "path", None) or getattr(w, "name", None) or f"weight_{i}").split("/")
+        # Keras 2 names start at the layer: no enclosing model scope
+        parts = parts[parts.index(layer.name):] if layer.name in parts else [layer.name] + parts
+        base = "/".join(parts)
         name, n = f"{base}:0", 0
         while name in used:
             n += 1

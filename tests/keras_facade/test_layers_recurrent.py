@@ -176,7 +176,7 @@ def test_bidirectional_concatenates_forward_and_realigned_backward_runs():
     y = bi(x).numpy()
     assert y.shape == (B, T, 2 * U) and bi.count_params() == 2 * 4 * ((F + U) * U + U)
     assert [bi.forward_layer.name, bi.backward_layer.name] == ["forward_lstm", "backward_lstm"]
-    assert bi.weights[0].path == "bi/forward_lstm/kernel"
+    assert bi.weights[0].path == "bi/forward_lstm/lstm_cell/kernel"  # as Keras 3
     fw = [w.astype("float64") for w in bi.forward_layer.get_weights()]
     bw = [w.astype("float64") for w in bi.backward_layer.get_weights()]
     f_seq, _ = ref_lstm(x.astype("float64"), *fw, *zeros_states(2))

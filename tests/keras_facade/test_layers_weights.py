@@ -197,3 +197,31 @@ def test_top_level_names():
     v = kf.Variable(np.ones((2, 3), "float32"), name="w")
     assert isinstance(v, kf.variables.Variable) and v.name == "w" and v.shape == (2, 3)
     assert callable(kf.models.model_from_json) and callable(kf.models.clone_model)
+
+
+def test_weight_paths_nest_under_the_building_layers_as_keras_3():
+    import autograd_core as ag
+    from keras_facade import Input, Model, Sequential, layers as L
+    seq = Sequential([Input((5, 3)), L.Dense(2), L.TimeDistributed(L.Dense(1))])
+    assert [w.path for w in seq.weights] == [
+        "sequential/dense/kernel", "sequential/dense/bias",
+        "sequential/time_distributed/dense_1/kernel", "sequential/time_distributed/dense_1/bias"]
+    x = Input((5, 3))  # a functional model calls its layers outside any model scope
+    y = L.Bidirectional(L.GRU(2))(x)
+    assert [w.path for w in Model(x, y).weights][:3] == [
+        "bidirectional/forward_gru/gru_cell/kernel",
+        "bidirectional/forward_gru/gru_cell/recurrent_kernel",
+        "bidirectional/forward_gru/gru_cell/bias"]
+
+    class Sub(Model):
+        def __init__(self):
+            super().__init__(name="sub")
+            self.inner = L.Dense(2, name="inner")
+
+        def call(self, x):
+            return self.inner(x)
+
+    model = Sub()
+    model(ag.ones((1, 3)))
+    assert [w.path for w in model.weights] == ["sub/inner/kernel", "sub/inner/bias"]
+    assert [w.name for w in model.weights] == ["kernel", "bias"]

@@ -115,7 +115,8 @@ def test_freezing_a_layer_and_model_losses():
     model = Sequential([L.Dense(4, input_shape=(3,), kernel_regularizer=regularizers.l2(0.5)),
                         L.Dense(1)])
     model.layers[0].trainable = False
-    assert [w.path for w in model.trainable_weights] == ["dense_1/kernel", "dense_1/bias"]
+    assert [w.path for w in model.trainable_weights] == ["sequential/dense_1/kernel",
+                                                         "sequential/dense_1/bias"]
     assert len(model.non_trainable_weights) == 2
     model(rand(2, 3))
     kernel = model.layers[0].get_weights()[0]
