@@ -18,33 +18,44 @@ from .shape import (reshape, transpose, permute_dims, swapaxes, moveaxis, expand
                     getitem, index_add, repeat, tile)
 from .linalg import matmul, dot, outer, einsum, tensordot
 from .special import softmax, log_softmax
-from ._coerce import coerce as _coerce
+from ._coerce import coerce as _coerce, promote_kinds as _promote_kinds
 
 
 def _install_operators():
-    def binary(prim, compare=False):
+    def binary(prim, compare=False, true_div=False):
         def op(a, b):
             cls = b.__class__
-            if cls is not Tensor:
+            if cls is Tensor:
+                if a._data.dtype is not b._data.dtype and not compare:
+                    a, b = _promote_kinds(a, b)
+            else:
                 if cls is float:
                     if a._data.dtype.kind not in "fc" and not compare:  # comparisons stay exact
                         a = a.astype("float32")
                 elif b is None:
                     return NotImplemented
                 elif cls is not int:
-                    a, b = _coerce(a, b)
+                    a, b = _coerce(a, b, not compare)
+            if true_div and a._data.dtype.kind in "iub":
+                a, b = _as_float32(a, b)
             return prim(a, b)
 
         def rop(a, b):
-            a, b = _coerce(a, b)
+            a, b = _coerce(a, b, not compare)
+            if true_div and a._data.dtype.kind in "iub":
+                a, b = _as_float32(a, b)
             return prim(b, a)
         return op, rop
 
-    for name, prim in [("add", _E.add), ("sub", _E.sub), ("mul", _E.mul), ("truediv", _E.div),
-                       ("pow", _E.pow)]:
+    def _as_float32(a, b):
+        """Two integer operands of a true division divide as float32, as in PyTorch."""
+        return a.astype("float32"), b.astype("float32") if isinstance(b, Tensor) else b
+
+    for name, prim in [("add", _E.add), ("sub", _E.sub), ("mul", _E.mul), ("pow", _E.pow)]:
         op, rop = binary(prim)
         setattr(Tensor, f"__{name}__", op)
         setattr(Tensor, f"__r{name}__", rop)
+    Tensor.__truediv__, Tensor.__rtruediv__ = binary(_E.div, true_div=True)
     for name, prim in [("eq", _E.equal), ("ne", _E.not_equal), ("lt", _E.less), ("le", _E.less_equal),
                        ("gt", _E.greater), ("ge", _E.greater_equal), ("and", _E.logical_and),
                        ("or", _E.logical_or)]:

@@ -8,32 +8,48 @@ from ..tensor import Tensor
 _float32 = backend.float32
 
 
-def coerce(t, other):
-    """Make ``other`` an operand for a binary op with tensor ``t``; returns (t, other)."""
+def coerce(t, other, promote=True):
+    """Make ``other`` an operand for a binary op with tensor ``t``; returns (t, other). With
+    ``promote``, an integer operand next to a float one takes its dtype (see ``promote_kinds``);
+    without it (comparisons) both stay as they are, so they compare exactly."""
     cls = other.__class__
     if cls is Tensor:
-        return t, other
+        return promote_kinds(t, other) if promote else (t, other)
     if cls is float:
-        if t._data.dtype.kind not in "fc":  # int tensor * 0.5 -> float32, not float64
+        if promote and t._data.dtype.kind not in "fc":  # int tensor * 0.5 -> float32
             t = t.astype(_float32)
         return t, other
     if cls is int or cls is bool:
         return t, other
     if isinstance(other, Tensor):
-        return t, other
+        return promote_kinds(t, other) if promote else (t, other)
     if isinstance(other, np.generic):
-        return coerce(t, other.item())
+        return coerce(t, other.item(), promote)
     if other is None:
         raise TypeError("unsupported operand: None")
-    return t, Tensor(other, device=t._device)
+    other = Tensor(other, device=t._device)
+    return promote_kinds(t, other) if promote else (t, other)
 
 
-def pair(a, b):
+def promote_kinds(a, b):
+    """Two tensors for an arithmetic op: an integer or bool tensor next to a float tensor takes the
+    float's dtype, as in PyTorch (numpy would widen float32 with int64 to float64)."""
+    ka, kb = a._data.dtype.kind, b._data.dtype.kind
+    if ka == kb:
+        return a, b
+    if ka in "fc" and kb in "iub":
+        return a, b.astype(a._data.dtype)
+    if kb in "fc" and ka in "iub":
+        return a.astype(b._data.dtype), b
+    return a, b
+
+
+def pair(a, b, promote=True):
     """Two operands, at least one made a tensor."""
     if isinstance(a, Tensor):
-        return coerce(a, b)
+        return coerce(a, b, promote)
     if isinstance(b, Tensor):
-        b, a = coerce(b, a)
+        b, a = coerce(b, a, promote)
         return a, b
     return as_tensor(a), b
 

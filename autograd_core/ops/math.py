@@ -7,9 +7,9 @@ from ..tensor import Tensor
 from ._coerce import as_real, as_tensor, coerce, pair
 
 
-def _binary(prim):
+def _binary(prim, promote=True):
     def op(a, b):
-        a, b = pair(a, b)
+        a, b = pair(a, b, promote)
         return prim(a, b)
     op.__name__ = prim.name
     op.__doc__ = f"Elementwise {prim.name} with broadcasting (numpy semantics)."
@@ -19,18 +19,30 @@ def _binary(prim):
 add = _binary(P.add)
 subtract = sub = _binary(P.sub)
 multiply = mul = _binary(P.mul)
-divide = div = true_divide = _binary(P.div)
+
+
+def divide(a, b):
+    """Elementwise true division with broadcasting; two integer operands divide as float32 (the
+    default float, as in PyTorch) rather than numpy's float64."""
+    a, b = pair(a, b)
+    if _integral(a) and _integral(b):
+        a, b = (x.astype(backend.float32) if isinstance(x, Tensor) else x for x in (a, b))
+    return P.div(a, b)
+
+
+div = true_divide = divide
 power = pow = _binary(P.pow)
 maximum = _binary(P.maximum)
 minimum = _binary(P.minimum)
-equal = _binary(P.equal)
-not_equal = _binary(P.not_equal)
-less = _binary(P.less)
-less_equal = _binary(P.less_equal)
-greater = _binary(P.greater)
-greater_equal = _binary(P.greater_equal)
-logical_and = _binary(P.logical_and)
-logical_or = _binary(P.logical_or)
+# comparisons stay exact: an int64 next to a float32 is compared as numpy does, in float64
+equal = _binary(P.equal, promote=False)
+not_equal = _binary(P.not_equal, promote=False)
+less = _binary(P.less, promote=False)
+less_equal = _binary(P.less_equal, promote=False)
+greater = _binary(P.greater, promote=False)
+greater_equal = _binary(P.greater_equal, promote=False)
+logical_and = _binary(P.logical_and, promote=False)
+logical_or = _binary(P.logical_or, promote=False)
 
 
 def _operand(t, x):
@@ -122,8 +134,17 @@ def _bound(v, name):
 
 
 def clip(x, a_min=None, a_max=None):
-    """Clip to [a_min, a_max] (scalar bounds); the gradient is 1 at the bounds."""
-    return P.clip(as_tensor(x), lo=_bound(a_min, "a_min"), hi=_bound(a_max, "a_max"))
+    """Clip to [a_min, a_max] (scalar bounds); the gradient is 1 at the bounds. Integers clipped to
+    a float bound become float32."""
+    lo, hi = _bound(a_min, "a_min"), _bound(a_max, "a_max")
+    x = as_tensor(x)
+    if isinstance(lo, float) or isinstance(hi, float):
+        x = as_real(x)
+    return P.clip(x, lo=lo, hi=hi)
+
+
+def _integral(x):
+    return x._data.dtype.kind in "iub" if isinstance(x, Tensor) else isinstance(x, int)
 
 
 def where(condition, x, y):

@@ -37,6 +37,38 @@ def test_int_tensor_with_float_scalar_becomes_float32():
     np.testing.assert_allclose((i * 0.5).numpy(), [0.5, 1.0, 1.5])
 
 
+
+@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: b - a, lambda a, b: a * b,
+                                lambda a, b: a / b, lambda a, b: b / a, lambda a, b: ag.divide(b, a),
+                                lambda a, b: ag.maximum(b, a), lambda a, b: ag.where(b > 1, a, b),
+                                lambda a, b: ag.matmul(a, b), lambda a, b: ag.add(b.numpy(), a)])
+@pytest.mark.parametrize("int_dtype", ["int64", "int32", "bool"])
+def test_integer_tensors_take_the_float_dtype_they_meet(op, int_dtype):
+    """As PyTorch: float32 with int64 stays float32 (numpy would give float64)."""
+    for float_dtype in ("float32", "float64"):
+        a = ag.tensor([1.5, 2.0, -3.0], dtype=float_dtype, requires_grad=True)
+        b = ag.tensor(np.array([1, 2, 4]).astype(int_dtype))
+        out = op(a, b)
+        assert out.dtype == np.dtype(float_dtype)
+        expected = op(ag.tensor(a.numpy().astype("float64")), ag.tensor(b.numpy().astype("float64")))
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+        ag.sum(out).backward()
+        assert a.grad.dtype == np.dtype(float_dtype)
+
+
+def test_true_division_of_integers_is_float32_and_comparisons_stay_exact():
+    i, j = ag.tensor([1, 2, 3]), ag.tensor([2, 2, 2])
+    for out in (i / j, i / 2, 2 / i, ag.divide(i, j), ag.true_divide(3, j)):
+        assert out.dtype == np.float32
+    np.testing.assert_array_equal((i / j).numpy(), [0.5, 1.0, 1.5])
+    assert ag.clip(i, 0.5, 2.5).dtype == np.float32 and ag.clip(i, 1, 2).dtype == i.dtype
+    np.testing.assert_array_equal(ag.clip(i, 0.5, 2.5).numpy(), [1.0, 2.0, 2.5])
+    big, f = ag.tensor(np.array([2 ** 24 + 1])), ag.tensor(np.array([2.0 ** 24], np.float32))
+    for same in (big == f, ag.equal(big, f), f == big, ag.equal(big, 2.0 ** 24)):
+        assert not same.numpy()[0]  # float32 would round 2**24 + 1 to 2**24
+    assert (big > f).numpy()[0] and ag.greater(big, 2.0 ** 24).numpy()[0]
+
+
 @pytest.mark.parametrize("da,db", [("float32", "float64"), ("float64", "float32"),
                                    ("float32", "float32"), ("float16", "float32")])
 def test_gradients_have_their_inputs_dtypes(da, db):
