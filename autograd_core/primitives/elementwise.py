@@ -217,7 +217,9 @@ relu = primitive("relu", lambda xp, x: xp.maximum(x, 0),
 abs = primitive("abs", lambda xp, x: xp.abs(x),
                 vjps=[lambda g, out, x: g * O.sign(x)], jvps=[lambda t, out, x: t * O.sign(x)])
 
-sign = primitive("sign", lambda xp, x: xp.sign(x), differentiable=False)
+# piecewise constant: a zero gradient (not an error), as PyTorch
+_STEP = dict(vjps=[lambda g, out, x: O.zeros_like(g)], jvps=[lambda t, out, x: O.zeros_like(t)])
+sign = primitive("sign", lambda xp, x: xp.sign(x), **_STEP)
 
 
 erf = primitive("erf", _erf_values,
@@ -298,5 +300,5 @@ logical_or = primitive("logical_or", lambda xp, a, b: xp.logical_or(a, b), diffe
 logical_not = primitive("logical_not", lambda xp, a: xp.logical_not(a), differentiable=False)
 isnan = primitive("isnan", lambda xp, a: xp.isnan(a), differentiable=False)
 isfinite = primitive("isfinite", lambda xp, a: xp.isfinite(a), differentiable=False)
-floor = primitive("floor", lambda xp, a: xp.floor(a), differentiable=False)
-round = primitive("round", lambda xp, a: xp.round(a), differentiable=False)
+floor = primitive("floor", lambda xp, a: xp.floor(a), **_STEP)
+round = primitive("round", lambda xp, a: xp.round(a), **_STEP)

@@ -114,8 +114,11 @@ for _name, _fn, _ref in [("equal", ag.equal, np.equal), ("not_equal", ag.not_equ
                          ("greater", ag.greater, np.greater),
                          ("greater_equal", ag.greater_equal, np.greater_equal)]:
     _prim(_name, _fn, _ref, elementwise(_TIES, _TIES, prepare=_lattice), checks=_NO_GRAD)
-_prim("sign", ag.sign, np.sign, elementwise(_TIES, prepare=_lattice), checks=_NO_GRAD)
-_prim("floor", ag.floor, np.floor, elementwise(_ANY), checks=_NO_GRAD)
+# piecewise constant: zero derivatives away from the steps
+_prim("sign", ag.sign, np.sign, elementwise(_KINK0))
+_prim("floor", ag.floor, np.floor, elementwise(Domain(-3.0, 3.0, avoid=tuple(range(-3, 4)))))
+_prim("round", ag.round, np.round,
+      elementwise(Domain(-3.0, 3.0, avoid=tuple(k + 0.5 for k in range(-3, 3)))))
 _prim("argmax", ag.argmax, np.argmax,
       arrays_with(lambda s: st.fixed_dictionaries({"axis": S.axes(len(s), allow_tuple=False)}),
                   _DISTINCT), checks=_NO_GRAD)
