@@ -1,5 +1,8 @@
 """Argument checking and output geometry shared by convolution and pooling (TensorFlow rules)."""
+import math
 import operator
+
+from ..ops._coerce import as_tensor
 
 
 def _as_int(value):
@@ -10,19 +13,30 @@ def _as_int(value):
         return None
 
 
+_COUNT = {2: "a pair", 3: "a triple"}
+
+
+def as_tuple(value, n, name, op):
+    """An int or a sequence of 1 or ``n`` ints as ``n`` ints (n = 1, 2 or 3)."""
+    if n == 1:
+        return (as_single(value, name, op),)
+    what = f"an int or {_COUNT[n]} of ints"
+    if _as_int(value) is not None:
+        return (_as_int(value),) * n
+    try:
+        items = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be {what}, got {value!r}") from None
+    if len(items) == 1:
+        return items * n
+    if len(items) != n:
+        raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
+    return items
+
+
 def as_pair(value, name, op):
     """An int or a length-2 sequence as a pair of ints."""
-    if _as_int(value) is not None:
-        return (_as_int(value), _as_int(value))
-    try:
-        pair = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}") from None
-    if len(pair) == 1:
-        return (pair[0], pair[0])
-    if len(pair) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return pair
+    return as_tuple(value, 2, name, op)
 
 
 def as_single(value, name, op):
@@ -85,16 +99,31 @@ def resolve(spatial, kernel, strides, dilation, padding, op, shapes):
     return tuple(pads), tuple(outs)
 
 
-def check_operands(op, x, w, rank, in_axis):
-    """Ranks of input and kernel; the input's channels against kernel axis ``in_axis``."""
+def check_operands(op, x, w, rank, in_axis, groups=1):
+    """Ranks of input and kernel; the input's channels against kernel axis ``in_axis`` (times
+    ``groups``: a grouped kernel holds the channels of one group)."""
     if x.ndim != rank + 2:
-        raise ValueError(f"{op}: input must have rank {rank + 2} (batch, {rank} spatial, channels), "
-                         f"got shape {x.shape}")
+        raise ValueError(f"{op}: input must have rank {rank + 2} (batch, {rank} spatial, "
+                         f"channels), got shape {x.shape}")
     if w.ndim != rank + 2:
         raise ValueError(f"{op}: kernel must have rank {rank + 2}, got shape {w.shape}")
-    if w.shape[in_axis] != x.shape[-1]:
-        raise ValueError(f"{op}: input has {x.shape[-1]} channels but the kernel {w.shape} expects "
-                         f"{w.shape[in_axis]} (input shape {x.shape})")
+    if groups != 1:
+        check_groups(op, x, w, groups)
+    if w.shape[in_axis] * groups != x.shape[-1]:
+        grouped = "" if groups == 1 else f" with groups={groups}"
+        raise ValueError(f"{op}: input has {x.shape[-1]} channels but the kernel "
+                         f"{w.shape}{grouped} expects {w.shape[in_axis] * groups} (input shape "
+                         f"{x.shape})")
+
+
+def check_groups(op, x, w, groups):
+    """``groups`` a positive int dividing the input channels and the kernel's filters."""
+    if _as_int(groups) is None or groups <= 0:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+    for what, count in (("input channels", x.shape[-1]), ("filters", w.shape[-1])):
+        if count % groups:
+            raise ValueError(f"{op}: the number of {what} ({count}) must be divisible by "
+                             f"groups={groups} (input {x.shape}, kernel {w.shape})")
 
 
 def check_bias(op, b, channels):
@@ -102,10 +131,25 @@ def check_bias(op, b, channels):
         raise ValueError(f"{op}: bias must have shape ({channels},), got {tuple(b.shape)}")
 
 
-def conv_geometry(op, x, w, strides, dilation, padding):
-    """Checked geometry of a channels-last 2-D convolution, padding 'valid' or 'same': (pads, output
-    sizes) per spatial axis."""
-    padding = check_padding(padding, ("valid", "same"), op)
-    check_strides_dilation(op, strides, dilation, x, w)
+def conv_geometry(op, x, w, strides, dilation, padding, allowed=("valid", "same")):
+    """Checked geometry of a channels-last convolution of rank ``len(strides)``: (pads, output
+    sizes) per spatial axis. 'causal' (when allowed) takes strides and dilation together."""
+    padding = check_padding(padding, allowed, op)
+    if padding == "causal":
+        check_positive(strides, "strides", op)
+        check_positive(dilation, "dilation", op)
+    else:
+        check_strides_dilation(op, strides, dilation, x, w)
+    rank = len(strides)
     shapes = f"input {x.shape}, kernel {w.shape}, strides {strides}"
-    return resolve(x.shape[1:3], w.shape[:2], strides, dilation, padding, op, shapes)
+    return resolve(x.shape[1:1 + rank], w.shape[:rank], strides, dilation, padding, op, shapes)
+
+
+def operands(op, x, w, b, rank, in_axis, groups=1, bias_axes=(-1,)):
+    """Tensors of a convolution's operands, checked (see ``check_operands``); the bias, when
+    given, has as many entries as the kernel's ``bias_axes`` together."""
+    x, w = as_tensor(x), as_tensor(w)
+    b = None if b is None else as_tensor(b)
+    check_operands(op, x, w, rank, in_axis, groups)
+    check_bias(op, b, math.prod(w.shape[a] for a in bias_axes))
+    return x, w, b

@@ -1,4 +1,4 @@
-"""Depthwise 2-D convolution, channels-last: every input channel has its own ``M`` filters.
+"""Depthwise 1-D and 2-D convolutions, channels-last: every input channel has its own ``M`` filters.
 
 x (N, H, W, C), w (kh, kw, C, M) (the Keras/TensorFlow layout) give (N, H', W', C*M), channel
 ``c*M + m`` from channel c and filter m. A composite of engine primitives (pad, broadcast, strided
@@ -10,8 +10,7 @@ window view contracted by a matmul batched over the channels measured 2-7x slowe
 common case), on par at M = 4, faster only from M = 8.
 """
 from ..ops import broadcast_to, expand_dims, pad, reshape
-from ..ops._coerce import as_tensor
-from ._geometry import as_pair, check_bias, check_operands, conv_geometry
+from ._geometry import as_pair, as_single, conv_geometry, operands
 
 
 def _tap_views(xpad, kernel, strides, dilation, outs):
@@ -28,13 +27,28 @@ def depthwise_conv2d(x, w, b=None, stride=1, padding="valid", dilation=1):
     optional bias (C*M,); ``stride``/``dilation`` an int or a pair; padding 'valid' or 'same'
     (TensorFlow's rule: the odd pixel goes after). Returns (N, H', W', C*M)."""
     op = "depthwise_conv2d"
-    x, w = as_tensor(x), as_tensor(w)
-    b = None if b is None else as_tensor(b)
-    check_operands(op, x, w, 2, 2)
-    kh, kw, c, m = w.shape
-    check_bias(op, b, c * m)
+    x, w, b = operands(op, x, w, b, 2, 2, bias_axes=(-2, -1))
     strides, dilation = as_pair(stride, "stride", op), as_pair(dilation, "dilation", op)
     pads, outs = conv_geometry(op, x, w, strides, dilation, padding)
+    return _depthwise(x, w, b, strides, dilation, pads, outs)
+
+
+def depthwise_conv1d(x, w, b=None, stride=1, padding="valid", dilation=1):
+    """Depthwise 1-D convolution: x (N, L, C), w (k, C, M), optional bias (C*M,); padding 'valid'
+    or 'same'. Returns (N, L', C*M)."""
+    op = "depthwise_conv1d"
+    x, w, b = operands(op, x, w, b, 1, 1, bias_axes=(-2, -1))
+    s, d = as_single(stride, "stride", op), as_single(dilation, "dilation", op)
+    (pads,), (out,) = conv_geometry(op, x, w, (s,), (d,), padding)
+    n, length, c = x.shape
+    y = _depthwise(reshape(x, (n, 1, length, c)), reshape(w, (1,) + w.shape), b, (1, s), (1, d),
+                   ((0, 0), pads), (1, out))
+    return reshape(y, (n,) + y.shape[2:])
+
+
+def _depthwise(x, w, b, strides, dilation, pads, outs):
+    """The depthwise correlation of 4-D operands with resolved geometry."""
+    kh, kw, c, m = w.shape
     if any(p for pair in pads for p in pair):
         x = pad(x, ((0, 0),) + pads + ((0, 0),))
     if m > 1:  # channel c*M + j of the repeated input is channel c

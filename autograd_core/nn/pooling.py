@@ -1,4 +1,4 @@
-"""Pooling (channels-last) and upsampling.
+"""Pooling (channels-last, 1-D to 3-D) and upsampling.
 
 'same' max pooling ignores the padding (pads with -inf); 'same' average pooling divides each window
 by its number of real elements (TensorFlow). Max pooling routes the gradient to the first maximal
@@ -9,18 +9,22 @@ import numpy as np
 from ..ops import reshape, broadcast_to, max as _max, mean as _mean, einsum
 from ..ops._coerce import as_real, as_tensor
 from ..primitives import windows as W
-from ._geometry import as_pair, as_single, check_padding, check_positive, resolve
+from ._geometry import as_pair, as_tuple, check_padding, check_positive, resolve
+
+
+_AXES = {1: "steps", 2: "height, width", 3: "depth, height, width"}
 
 
 def _pool(prim, op, x, pool_size, strides, padding, rank):
-    """Checked geometry of a 1-D or 2-D pooling, then ``prim`` on 4-D operands (1-D: H = 1)."""
+    """Checked geometry of a 1-D, 2-D or 3-D pooling, then ``prim`` on 4-D operands (1-D: H = 1;
+    3-D: over (H, W) of every depth slice, then over the depth of the pooled slices, which gives
+    the 3-D windows since both max and count-divided sums factor over the axes)."""
     x = as_tensor(x)
     if x.ndim != rank + 2:
-        axes = "height, width" if rank == 2 else "steps"
-        raise ValueError(f"{op}: input must have shape (batch, {axes}, channels), got {x.shape}")
-    as_tuple = as_pair if rank == 2 else lambda v, name, o: (as_single(v, name, o),)
-    pool = as_tuple(pool_size, "pool_size", op)
-    strides = pool if strides is None else as_tuple(strides, "strides", op)
+        raise ValueError(f"{op}: input must have shape (batch, {_AXES[rank]}, channels), "
+                         f"got {x.shape}")
+    pool = as_tuple(pool_size, rank, "pool_size", op)
+    strides = pool if strides is None else as_tuple(strides, rank, "strides", op)
     check_positive(pool, "pool_size", op, x)
     check_positive(strides, "strides", op, x)
     padding = check_padding(padding, ("valid", "same"), op)
@@ -30,6 +34,13 @@ def _pool(prim, op, x, pool_size, strides, padding, rank):
         x = as_real(x)  # an average of integers is a float (as ``mean``)
     if rank == 2:
         return prim(x, pool=pool, strides=strides, pads=pads)
+    if rank == 3:
+        n, d, h, w, c = x.shape
+        y = prim(reshape(x, (n * d, h, w, c)), pool=pool[1:], strides=strides[1:], pads=pads[1:])
+        planes = y.shape[1:3]
+        y = prim(reshape(y, (n, d, planes[0] * planes[1], c)), pool=(pool[0], 1),
+                 strides=(strides[0], 1), pads=(pads[0], (0, 0)))
+        return reshape(y, (n, y.shape[1]) + planes + (c,))
     n, length, c = x.shape
     y = prim(reshape(x, (n, 1, length, c)), pool=(1,) + pool, strides=(1,) + strides,
              pads=((0, 0),) + pads)
@@ -54,6 +65,17 @@ def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
 def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Average pooling over (N, L, C)."""
     return _pool(W.avg_pool2d, "avg_pool1d", x, pool_size, strides, padding, 1)
+
+
+def max_pool3d(x, pool_size=(2, 2, 2), strides=None, padding="valid"):
+    """Max pooling over (N, D, H, W, C); the gradient goes to each window's first maximum (in
+    depth, row, column order)."""
+    return _pool(W.max_pool2d, "max_pool3d", x, pool_size, strides, padding, 3)
+
+
+def avg_pool3d(x, pool_size=(2, 2, 2), strides=None, padding="valid"):
+    """Average pooling over (N, D, H, W, C); 'same' windows divide by their real element count."""
+    return _pool(W.avg_pool2d, "avg_pool3d", x, pool_size, strides, padding, 3)
 
 
 def _spatial_axes(x, axes, op):

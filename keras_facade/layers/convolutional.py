@@ -1,7 +1,8 @@
-"""Convolutions: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D (+ Keras 1
-aliases Convolution1D/2D, Deconvolution2D, AtrousConvolution1D/2D, SeparableConvolution2D). Kernels
-are (k..., in, out) as Keras (the transposed convolution's (kh, kw, out, in), the depthwise
-(kh, kw, in, depth_multiplier)); ``data_format='channels_first'`` inputs are transposed around the
+"""Convolutions: Conv1D/2D/3D (with ``groups``), Conv1D/2D/3DTranspose, DepthwiseConv1D/2D,
+SeparableConv1D/2D (+ the aliases Convolution1D/2D/3D, Convolution1D/2D/3DTranspose,
+Deconvolution2D/3D, AtrousConvolution1D/2D, SeparableConvolution1D/2D). Kernels are
+(k..., in/groups, out) as Keras (the transposed convolutions' (k..., out, in), the depthwise
+(k..., in, depth_multiplier)); ``data_format='channels_first'`` inputs are transposed around the
 channels-last computation. The padding/cropping/upsampling layers of Keras 2's
 ``keras.layers.convolutional`` are re-exported from :mod:`.reshaping`."""
 import autograd_core as ag
@@ -11,8 +12,8 @@ from .base import InputSpec, Layer
 from .core import kernel_bias_config, set_kernel_bias_args
 from .conv_utils import (conv_output_length, deconv_output_length, normalize_tuple,  # noqa: F401
                          to_channels_first, to_channels_last)
-from .reshaping import (ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D,  # noqa: F401
-                        UpSampling1D, UpSampling2D)
+from .reshaping import (ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D,  # noqa: F401
+                        Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D)
 
 
 class _Window(Layer):
@@ -93,7 +94,8 @@ class _Window(Layer):
 
 
 class _Conv(_Window):
-    """Shared body of the convolutions of rank 1 and 2 with a (k..., in, filters) kernel."""
+    """Shared body of the convolutions with a (k..., in/groups, filters) kernel: ``groups``
+    splits the input and output channels into independent groups."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True,
@@ -102,16 +104,21 @@ class _Conv(_Window):
                  kernel_constraint=None, bias_constraint=None, groups=1, **kwargs):
         super().__init__(**kwargs)
         self.filters = self._positive(filters, "filters")
-        if groups != 1:
-            raise ValueError(f"{type(self).__name__}: grouped convolutions (groups={groups}) are "
-                             f"not supported")
+        self.groups = self._positive(groups, "groups")
+        if self.filters % self.groups:
+            raise ValueError(f"{type(self).__name__}: the number of filters ({self.filters}) must "
+                             f"be divisible by the number of groups ({self.groups})")
         self._set_window(kernel_size, strides, padding, data_format, dilation_rate)
         set_kernel_bias_args(self, activation, use_bias, kernel_initializer, bias_initializer,
                              kernel_regularizer, bias_regularizer, activity_regularizer,
                              kernel_constraint, bias_constraint)
 
     def _kernel_shape(self, in_channels):
-        return self.kernel_size + (in_channels, self.filters)
+        if in_channels % self.groups:
+            raise ValueError(f"Layer \"{self.name}\": the number of input channels "
+                             f"({in_channels}) must be divisible by the number of groups "
+                             f"({self.groups})")
+        return self.kernel_size + (in_channels // self.groups, self.filters)
 
     def _out_channels(self, in_channels):
         return self.filters
@@ -119,9 +126,14 @@ class _Conv(_Window):
     def _build_kernels(self, channels):
         self.kernel = self._add_weight("kernel", self._kernel_shape(channels), "kernel")
 
+    def _convolve(self, x):
+        return getattr(ag.nn, f"conv{self.rank}d")(
+            x, self.kernel, self.bias, stride=self.strides, padding=self.padding,
+            dilation=self.dilation_rate, groups=self.groups)
+
     def get_config(self):
         return dict(super().get_config(), filters=self.filters, **self._window_config(),
-                    **kernel_bias_config(self))
+                    groups=self.groups, **kernel_bias_config(self))
 
 
 class Conv1D(_Conv):
@@ -132,14 +144,10 @@ class Conv1D(_Conv):
 
     @legacy.interface("Conv1D")
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
-                 **kwargs):
+                 data_format="channels_last", dilation_rate=1, groups=1, activation=None,
+                 use_bias=True, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, **kwargs)
-
-    def _convolve(self, x):
-        return ag.nn.conv1d(x, self.kernel, self.bias, stride=self.strides[0], padding=self.padding,
-                            dilation=self.dilation_rate[0])
+                         activation, use_bias, groups=groups, **kwargs)
 
 
 class Conv2D(_Conv):
@@ -148,16 +156,72 @@ class Conv2D(_Conv):
 
     @legacy.interface("Conv2D")
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), activation=None, use_bias=True, **kwargs):
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, **kwargs)
+                         activation, use_bias, groups=groups, **kwargs)
+
+
+class Conv3D(_Conv):
+    """3-D convolution over (batch, depth, rows, cols, channels) (channels_last)."""
+    rank = 3
+
+    @legacy.interface("Conv3D")
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, groups=groups, **kwargs)
+
+
+class _Transposed:
+    """Transposed convolutions (mixed in before a ``_Conv``): kernel (k..., filters,
+    in_channels), optional ``output_padding`` (each smaller than its stride), no groups."""
+    paddings = ("valid", "same")
+
+    def _set_output_padding(self, output_padding):
+        """Check and keep ``output_padding`` (and that no ``groups`` came with the arguments)."""
+        cls = type(self).__name__
+        if self.groups != 1:
+            raise ValueError(f"{cls}: transposed convolutions take no `groups` (got "
+                             f"{self.groups})")
+        self.output_padding = None if output_padding is None else \
+            normalize_tuple(output_padding, self.rank, "output_padding", cls)
+        if self.output_padding is not None and any(
+                not 0 <= p < s for p, s in zip(self.output_padding, self.strides)):
+            raise ValueError(f"{cls}: `output_padding` {self.output_padding} must be "
+                             f"smaller than the strides {self.strides}")
+
+    def _kernel_shape(self, in_channels):
+        return self.kernel_size + (self.filters, in_channels)
 
     def _convolve(self, x):
-        return ag.nn.conv2d(x, self.kernel, self.bias, stride=self.strides, padding=self.padding,
-                            dilation=self.dilation_rate)
+        return getattr(ag.nn, f"conv{self.rank}d_transpose")(
+            x, self.kernel, self.bias, stride=self.strides, padding=self.padding,
+            output_padding=self.output_padding, dilation=self.dilation_rate)
+
+    def _spatial_output(self, spatial):
+        pads = self.output_padding or (None,) * self.rank
+        return tuple(deconv_output_length(n, k, self.padding, p, s, d) for n, k, p, s, d in
+                     zip(spatial, self.kernel_size, pads, self.strides, self.dilation_rate))
+
+    def get_config(self):
+        cfg = super().get_config()
+        del cfg["groups"]
+        return dict(cfg, output_padding=None if self.output_padding is None
+                    else list(self.output_padding))
 
 
-class Conv2DTranspose(Conv2D):
+class Conv1DTranspose(_Transposed, _Conv):
+    """Transposed 1-D convolution; kernel (k, filters, in_channels)."""
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, **kwargs)
+        self._set_output_padding(output_padding)
+
+
+class Conv2DTranspose(_Transposed, Conv2D):
     """Transposed 2-D convolution; kernel (kh, kw, filters, in_channels)."""
 
     @legacy.interface("Conv2DTranspose")
@@ -165,29 +229,19 @@ class Conv2DTranspose(Conv2D):
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True, **kwargs):
         _Conv.__init__(self, filters, kernel_size, strides, padding, data_format, dilation_rate,
                        activation, use_bias, **kwargs)
-        self.output_padding = None if output_padding is None else \
-            normalize_tuple(output_padding, 2, "output_padding", "Conv2DTranspose")
-        if self.output_padding is not None and any(
-                not 0 <= p < s for p, s in zip(self.output_padding, self.strides)):
-            raise ValueError(f"Conv2DTranspose: `output_padding` {self.output_padding} must be "
-                             f"smaller than the strides {self.strides}")
+        self._set_output_padding(output_padding)
 
-    def _kernel_shape(self, in_channels):
-        return self.kernel_size + (self.filters, in_channels)
 
-    def _convolve(self, x):
-        return ag.nn.conv2d_transpose(x, self.kernel, self.bias, stride=self.strides,
-                                      padding=self.padding, output_padding=self.output_padding,
-                                      dilation=self.dilation_rate)
+class Conv3DTranspose(_Transposed, _Conv):
+    """Transposed 3-D convolution; kernel (kd, kh, kw, filters, in_channels)."""
+    rank = 3
 
-    def _spatial_output(self, spatial):
-        pads = self.output_padding or (None, None)
-        return tuple(deconv_output_length(n, k, self.padding, p, s, d) for n, k, p, s, d in
-                     zip(spatial, self.kernel_size, pads, self.strides, self.dilation_rate))
-
-    def get_config(self):
-        return dict(super().get_config(), output_padding=None if self.output_padding is None
-                    else list(self.output_padding))
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 output_padding=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, **kwargs)
+        self._set_output_padding(output_padding)
 
 
 _WEIGHT_ARGS = (("initializer", initializers), ("regularizer", regularizers),
@@ -197,7 +251,7 @@ _UNUSED_KERNEL_ARGS = ("kernel_initializer", "kernel_regularizer", "kernel_const
 
 
 class _Depthwise(_Window):
-    """Shared body of the depthwise convolutions: kernel (kh, kw, channels, depth_multiplier),
+    """Shared body of the depthwise convolutions: kernel (k..., channels, depth_multiplier),
     output channel c*depth_multiplier + m from input channel c and its filter m."""
     _weight_names = ("depthwise", "bias")
 
@@ -220,8 +274,9 @@ class _Depthwise(_Window):
             self._depthwise_name, self.kernel_size + (channels, self.depth_multiplier), "depthwise")
 
     def _depthwise(self, x, bias=None):
-        return ag.nn.depthwise_conv2d(x, self.depthwise_kernel, bias, stride=self.strides,
-                                      padding=self.padding, dilation=self.dilation_rate)
+        return getattr(ag.nn, f"depthwise_conv{self.rank}d")(
+            x, self.depthwise_kernel, bias, stride=self.strides, padding=self.padding,
+            dilation=self.dilation_rate)
 
     def get_config(self):
         cfg = dict(super().get_config(), depth_multiplier=self.depth_multiplier,
@@ -234,9 +289,9 @@ class _Depthwise(_Window):
         return cfg
 
 
-class DepthwiseConv2D(_Depthwise):
-    """Depthwise 2-D convolution: each input channel through its own ``depth_multiplier``
-    filters; weights kernel (kh, kw, channels, depth_multiplier) (Keras 3's name; also
+class _DepthwiseConv(_Depthwise):
+    """Depthwise convolution: each input channel through its own ``depth_multiplier`` filters;
+    weights kernel (k..., channels, depth_multiplier) (Keras 3's name; also
     ``.depthwise_kernel``, tf.keras's attribute) and bias (channels * depth_multiplier,)."""
     _depthwise_name = "kernel"
 
@@ -264,13 +319,28 @@ class DepthwiseConv2D(_Depthwise):
         return self._depthwise(x, self.bias)
 
 
-class SeparableConv2D(_Depthwise):
-    """Depthwise separable 2-D convolution: the depthwise convolution, then a 1x1 convolution to
-    ``filters`` channels; weights depthwise_kernel (kh, kw, channels, depth_multiplier),
-    pointwise_kernel (1, 1, channels * depth_multiplier, filters), bias (filters,)."""
+class DepthwiseConv2D(_DepthwiseConv):
+    """Depthwise 2-D convolution; kernel (kh, kw, channels, depth_multiplier)."""
+    rank = 2
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution over (batch, steps, channels); kernel (k, channels,
+    depth_multiplier); padding 'valid' or 'same'."""
+    rank = 1
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, **kwargs)
+
+
+class _SeparableConv(_Depthwise):
+    """Depthwise separable convolution: the depthwise convolution, then a 1x1 convolution to
+    ``filters`` channels; weights depthwise_kernel (k..., channels, depth_multiplier),
+    pointwise_kernel (1..., channels * depth_multiplier, filters), bias (filters,)."""
     _weight_names = ("depthwise", "pointwise", "bias")
 
-    @legacy.interface("SeparableConv2D")
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
@@ -293,12 +363,12 @@ class SeparableConv2D(_Depthwise):
 
     def _build_kernels(self, channels):
         super()._build_kernels(channels)
-        self.pointwise_kernel = self._add_weight(
-            "pointwise_kernel", (1, 1, channels * self.depth_multiplier, self.filters),
-            "pointwise")
+        shape = (1,) * self.rank + (channels * self.depth_multiplier, self.filters)
+        self.pointwise_kernel = self._add_weight("pointwise_kernel", shape, "pointwise")
 
     def _convolve(self, x):
-        return ag.nn.conv2d(self._depthwise(x), self.pointwise_kernel, self.bias)
+        return getattr(ag.nn, f"conv{self.rank}d")(self._depthwise(x), self.pointwise_kernel,
+                                                   self.bias)
 
     def get_config(self):
         return dict(super().get_config(), filters=self.filters)
@@ -309,15 +379,39 @@ class SeparableConv2D(_Depthwise):
         return super().from_config(config, custom_objects)
 
 
+class SeparableConv2D(_SeparableConv):
+    """Depthwise separable 2-D convolution (pointwise kernel (1, 1, channels * depth_multiplier,
+    filters))."""
+    rank = 2
+    __init__ = legacy.interface("SeparableConv2D")(_SeparableConv.__init__)
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise separable 1-D convolution (pointwise kernel (1, channels * depth_multiplier,
+    filters)); padding 'valid' or 'same'."""
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, activation, use_bias, **kwargs)
+
+
 Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution3D = Conv3D
 Deconvolution2D = Conv2DTranspose
+Deconvolution3D = Conv3DTranspose
+Convolution1DTranspose = Conv1DTranspose
 Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
 AtrousConvolution1D = Conv1D
 AtrousConvolution2D = Conv2D
+SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
 
 # Keras 1/2 scripts import the pooling layers from here too
 from .pooling import (  # noqa: E402,F401
-    MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D, GlobalMaxPooling1D,
-    GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D)
+    MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D, MaxPooling3D,
+    AveragePooling3D, GlobalMaxPooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D,
+    GlobalAveragePooling2D, GlobalMaxPooling3D, GlobalAveragePooling3D)

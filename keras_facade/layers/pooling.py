@@ -1,5 +1,6 @@
-"""Pooling: Max/AveragePooling1D/2D (Keras 2 defaults: pool_size 2 / (2, 2), strides = pool_size)
-and Global{Max,Average}Pooling1D/2D (+ the aliases MaxPool2D, AvgPool2D, GlobalMaxPool2D, ...)."""
+"""Pooling: Max/AveragePooling1D/2D/3D (Keras 2 defaults: pool_size 2 / (2, 2) / (2, 2, 2),
+strides = pool_size) and Global{Max,Average}Pooling1D/2D/3D (+ the aliases MaxPool2D, AvgPool3D,
+GlobalMaxPool2D, ...)."""
 import autograd_core as ag
 
 from .. import backend, legacy
@@ -26,10 +27,7 @@ class _Pooling(Layer):
     def call(self, inputs):
         x = to_channels_last(inputs, self.data_format)
         fn = getattr(ag.nn, f"{self.kind}_pool{self.rank}d")
-        if self.rank == 1:
-            y = fn(x, self.pool_size[0], self.strides[0], self.padding)
-        else:
-            y = fn(x, self.pool_size, self.strides, self.padding)
+        y = fn(x, self.pool_size, self.strides, self.padding)
         return to_channels_first(y, self.data_format)
 
     def compute_output_shape(self, s):
@@ -76,6 +74,22 @@ class AveragePooling2D(_Pooling):
 
     @legacy.interface("AveragePooling2D")
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling3D(_Pooling):
+    rank, kind = 3, "max"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_Pooling):
+    rank, kind = 3, "avg"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
@@ -136,7 +150,17 @@ class GlobalAveragePooling2D(_GlobalPooling):
     rank, kind = 2, "avg"
 
 
+class GlobalMaxPooling3D(_GlobalPooling):
+    rank, kind = 3, "max"
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    rank, kind = 3, "avg"
+
+
 MaxPool1D, AvgPool1D, MaxPool2D, AvgPool2D = MaxPooling1D, AveragePooling1D, MaxPooling2D, \
     AveragePooling2D
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GlobalMaxPool1D, GlobalAvgPool1D = GlobalMaxPooling1D, GlobalAveragePooling1D
 GlobalMaxPool2D, GlobalAvgPool2D = GlobalMaxPooling2D, GlobalAveragePooling2D
+GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D

@@ -1,5 +1,5 @@
-"""Reshaping layers: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D (plus Flatten, Reshape,
-Permute and RepeatVector from :mod:`.core`, Keras 3's home for them)."""
+"""Reshaping layers: ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D (plus Flatten,
+Reshape, Permute and RepeatVector from :mod:`.core`, Keras 3's home for them)."""
 import autograd_core as ag
 
 from .. import backend, legacy
@@ -64,12 +64,12 @@ class ZeroPadding2D(_Spatial):
     @legacy.interface("ZeroPadding2D")
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.padding = _pairs(padding, 2, "padding", "ZeroPadding2D")
+        self.padding = _pairs(padding, self.rank, "padding", type(self).__name__)
         self.data_format = backend.normalize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
-        width = [(0, 0)] * 4
+        width = [(0, 0)] * inputs.ndim
         for axis, pads in zip(self._spatial_axes(), self.padding):
             width[axis] = pads
         return ag.pad(inputs, tuple(width))
@@ -110,12 +110,12 @@ class Cropping2D(_Spatial):
     @legacy.interface("Cropping2D")
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.cropping = _pairs(cropping, 2, "cropping", "Cropping2D")
+        self.cropping = _pairs(cropping, self.rank, "cropping", type(self).__name__)
         self.data_format = backend.normalize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
-        key = [slice(None)] * 4
+        key = [slice(None)] * inputs.ndim
         for axis, (lo, hi) in zip(self._spatial_axes(), self.cropping):
             if lo + hi >= inputs.shape[axis]:
                 raise ValueError(f"Layer \"{self.name}\": cropping {self.cropping} removes every "
@@ -132,6 +132,22 @@ class Cropping2D(_Spatial):
     def get_config(self):
         return dict(super().get_config(), cropping=[list(p) for p in self.cropping],
                     data_format=self.data_format)
+
+
+class ZeroPadding3D(ZeroPadding2D):
+    """``padding``: an int, (depth, rows, cols) symmetric, or three (before, after) pairs."""
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class Cropping3D(Cropping2D):
+    """``cropping``: an int, (depth, rows, cols) symmetric, or three (before, after) pairs."""
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
 
 
 class UpSampling1D(_Spatial):
@@ -184,3 +200,28 @@ class UpSampling2D(_Spatial):
     def get_config(self):
         return dict(super().get_config(), size=list(self.size), data_format=self.data_format,
                     interpolation=self.interpolation)
+
+
+class UpSampling3D(_Spatial):
+    """Repeat each of depth, rows and columns ``size`` times (nearest neighbour)."""
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = normalize_tuple(size, 3, "size", "UpSampling3D")
+        self.data_format = backend.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        x = to_channels_last(inputs, self.data_format)
+        n, c = x.shape[0], x.shape[-1]
+        spread = (n,) + sum(((d, 1) for d in x.shape[1:4]), ()) + (c,)
+        grown = (n,) + sum(((d, k) for d, k in zip(x.shape[1:4], self.size)), ()) + (c,)
+        y = ag.broadcast_to(ag.reshape(x, spread), grown)
+        y = ag.reshape(y, (n,) + tuple(d * k for d, k in zip(x.shape[1:4], self.size)) + (c,))
+        return to_channels_first(y, self.data_format)
+
+    compute_output_shape = UpSampling2D.compute_output_shape
+
+    def get_config(self):
+        return dict(super().get_config(), size=list(self.size), data_format=self.data_format)

@@ -367,3 +367,231 @@ def test_depthwise_and_separable_bad_arguments():
     layer(rand(1, 5, 5, 3))
     with pytest.raises(ValueError, match=r"dw.*axis -1.*3"):
         layer(rand(1, 5, 5, 2))
+
+
+# -- groups, 1-D transposed/separable/depthwise, 3-D ----------------------------------------------
+def naive_conv(x, w, stride=1, groups=1):
+    """Valid N-D correlation (channels last), one loop over output positions, per group."""
+    r, cin, og = x.ndim - 2, w.shape[-2], w.shape[-1] // groups
+    outs = [(n - k) // stride + 1 for n, k in zip(x.shape[1:-1], w.shape[:r])]
+    y = np.zeros((x.shape[0], *outs, w.shape[-1]))
+    for pos in np.ndindex(*outs):
+        patch = x[(slice(None),) + tuple(slice(p * stride, p * stride + k)
+                                         for p, k in zip(pos, w.shape[:r]))]
+        for g in range(groups):
+            y[(slice(None),) + pos + (slice(g * og, (g + 1) * og),)] = np.tensordot(
+                patch[..., g * cin:(g + 1) * cin], w[..., g * og:(g + 1) * og],
+                axes=(list(range(1, r + 2)), list(range(r + 1))))
+    return y
+
+
+@pytest.mark.parametrize("cls, shape", [("Conv1D", (2, 7, 6)), ("Conv2D", (2, 5, 6, 6)),
+                                        ("Conv3D", (2, 4, 5, 3, 6))])
+def test_grouped_convolutions_values_kernel_and_config(cls, shape):
+    layer = getattr(L, cls)(4, 2, groups=2, bias_initializer="random_normal")
+    x = rand(*shape)
+    y = layer(x).numpy()
+    w, b = layer.get_weights()
+    assert w.shape == (2,) * (len(shape) - 2) + (3, 4) and layer.count_params() == w.size + 4
+    np.testing.assert_allclose(y, naive_conv(x, w, groups=2) + b, rtol=1e-4, atol=1e-5)
+    assert layer.get_config()["groups"] == 2
+    assert L.deserialize(L.serialize(layer)).groups == 2
+    assert "groups" not in L.Conv2DTranspose(2, 3).get_config()
+    with pytest.raises(ValueError, match=rf"{cls}: the number of filters \(3\) must be divisible "
+                                         r"by the number of groups \(2\)"):
+        getattr(L, cls)(3, 2, groups=2)
+    with pytest.raises(ValueError, match=r"number of input channels \(5\) must be divisible by "
+                                         r"the number of groups \(2\)"):
+        getattr(L, cls)(4, 1, groups=2)(rand(*shape[:-1], 5))
+
+
+def test_conv3d_values_shapes_and_channels_first():
+    x = rand(2, 5, 6, 4, 3)
+    layer = L.Conv3D(4, (3, 2, 2), strides=2, padding="same", activation="relu")
+    y = layer(x).numpy()
+    w, b = layer.get_weights()
+    assert [v.name for v in layer.weights] == ["kernel", "bias"] and w.shape == (3, 2, 2, 3, 4)
+    # TF 'same': depth 5, k=3, s=2 pads (1, 1); rows 6, k=2 -> (0, 0); cols 4, k=2 -> (0, 0)
+    padded = np.pad(x, ((0, 0), (1, 1), (0, 0), (0, 0), (0, 0)))
+    np.testing.assert_allclose(y, np.maximum(naive_conv(padded, w, 2) + b, 0), rtol=1e-4,
+                               atol=1e-5)
+    assert layer.compute_output_shape((None, 5, 6, 4, 3)) == (None, 3, 3, 2, 4)
+    assert y.shape == (2, 3, 3, 2, 4)
+    first = L.Conv3D(4, (3, 2, 2), strides=2, padding="same", activation="relu",
+                     data_format="channels_first")
+    first(x.transpose(0, 4, 1, 2, 3))
+    first.set_weights([w, b])
+    np.testing.assert_allclose(first(x.transpose(0, 4, 1, 2, 3)).numpy(),
+                               y.transpose(0, 4, 1, 2, 3), rtol=1e-5, atol=1e-6)
+    assert first.compute_output_shape((None, 3, 5, 6, 4)) == (None, 4, 3, 3, 2)
+    assert L.Convolution3D is L.Conv3D
+
+
+@pytest.mark.parametrize("cls, shape, kernel, out", [
+    ("Conv1DTranspose", (2, 5, 3), (3,), 5 * 2 + 1),
+    ("Conv3DTranspose", (2, 3, 2, 4, 3), (3, 3, 3), None)])
+def test_transposed_convolutions_shapes_weights_and_adjointness(cls, shape, kernel, out):
+    layer = getattr(L, cls)(2, 3, strides=2, use_bias=False)
+    y = layer(rand(*shape))
+    w = layer.get_weights()[0]
+    assert w.shape == kernel + (2, 3) and [v.name for v in layer.weights] == ["kernel"]
+    # Keras: valid n*s + max(k - s, 0)
+    assert y.shape == (2,) + tuple(n * 2 + 1 for n in shape[1:-1]) + (2,)
+    assert layer.compute_output_shape((None,) + shape[1:]) == (None,) + y.shape[1:]
+    # the transposed convolution is the adjoint of the plain one with the same kernel
+    x, v = rand(*y.shape[:-1], 2), rand(*shape)
+    forward = naive_conv(x.astype(float), w, stride=2)
+    back = layer(v).numpy()  # layer applied to v: <forward(x), v> == <x, layer(v)>
+    np.testing.assert_allclose((forward * v).sum(), (x * back).sum(), rtol=1e-4)
+    assert getattr(L, cls.replace("Conv", "Convolution")) is getattr(L, cls)
+
+
+def test_transposed_convolution_output_padding_and_config():
+    layer = L.Conv1DTranspose(3, 3, strides=2, padding="same", output_padding=1)
+    assert layer(rand(1, 4, 2)).shape == (1, 8, 3)
+    cfg = layer.get_config()
+    assert cfg["output_padding"] == [1] and "groups" not in cfg
+    layer3 = L.Conv3DTranspose(3, 3, strides=(2, 1, 3), output_padding=(1, 0, 2),
+                               data_format="channels_first")
+    assert layer3(rand(1, 2, 3, 4, 2)).shape == (1, 3, 8, 6, 8)  # (n-1)*s + k + output_padding
+    assert layer3.compute_output_shape((None, 2, 3, 4, 2)) == (None, 3, 8, 6, 8)
+    with pytest.raises(ValueError, match=r"Conv1DTranspose: `output_padding` \(2,\) must be "
+                                         r"smaller than the strides \(2,\)"):
+        L.Conv1DTranspose(3, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="padding"):
+        L.Conv1DTranspose(3, 3, padding="causal")
+    with pytest.raises(ValueError, match="Conv3DTranspose: transposed convolutions take no "):
+        L.Conv3DTranspose(4, 3, groups=2)
+    tf_keras = dict(L.Conv2DTranspose(2, 3).get_config(), groups=1)  # tf.keras 2 wrote groups
+    assert isinstance(L.Conv2DTranspose.from_config(tf_keras), L.Conv2DTranspose)
+    assert L.Deconvolution3D is L.Conv3DTranspose
+
+
+def test_depthwise_and_separable_conv1d_values_weights_and_config():
+    x = rand(2, 9, 3)
+    dw = L.DepthwiseConv1D(3, strides=2, padding="same", depth_multiplier=2,
+                           bias_initializer="random_normal")
+    y = dw(x).numpy()
+    k, b = dw.get_weights()
+    assert [v.name for v in dw.weights] == ["kernel", "bias"] and k.shape == (3, 3, 2)
+    padded = np.pad(x, ((0, 0), (1, 1), (0, 0)))  # TF 'same': 9 with k=3, s=2 pads (1, 1)
+    ref = np.concatenate([naive_conv(padded[..., c:c + 1], k[:, c:c + 1], 2)
+                          for c in range(3)], axis=-1) + b
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-5)
+    assert dw.compute_output_shape((None, 9, 3)) == (None, 5, 6)
+    sep = L.SeparableConv1D(4, 3, dilation_rate=2, depth_multiplier=2, activation="tanh")
+    out = sep(x).numpy()
+    dk, pk, pb = sep.get_weights()
+    assert [v.name for v in sep.weights] == ["depthwise_kernel", "pointwise_kernel", "bias"]
+    assert (dk.shape, pk.shape, pb.shape) == ((3, 3, 2), (1, 6, 4), (4,))
+    mid = L.DepthwiseConv1D(3, dilation_rate=2, depth_multiplier=2, use_bias=False)
+    mid(x)
+    mid.set_weights([dk])
+    np.testing.assert_allclose(out, np.tanh(mid(x).numpy() @ pk[0] + pb), rtol=1e-5, atol=1e-6)
+    assert set(sep.get_config()) == set(L.SeparableConv2D(4, 3).get_config())
+    assert set(dw.get_config()) == set(L.DepthwiseConv2D(3).get_config())
+    first = L.SeparableConv1D(4, 3, dilation_rate=2, depth_multiplier=2, activation="tanh",
+                              data_format="channels_first")
+    first(x.transpose(0, 2, 1))
+    first.set_weights([dk, pk, pb])
+    np.testing.assert_allclose(first(x.transpose(0, 2, 1)).numpy(), out.transpose(0, 2, 1),
+                               rtol=1e-5, atol=1e-6)
+    assert L.SeparableConvolution1D is L.SeparableConv1D
+    with pytest.raises(ValueError, match="padding"):
+        L.DepthwiseConv1D(3, padding="causal")
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: L.Conv1D(4, 3, groups=2, padding="causal"), (2, 6, 4)),
+    (lambda: L.Conv3D(2, (2, 3, 2), strides=(1, 2, 1), padding="same", groups=1), (1, 3, 5, 4, 2)),
+    (lambda: L.Conv1DTranspose(2, 3, strides=2, output_padding=1, activation="relu"), (2, 4, 3)),
+    (lambda: L.Conv3DTranspose(2, 2, strides=2, padding="same", data_format="channels_first"),
+     (1, 2, 2, 3, 2)),
+    (lambda: L.DepthwiseConv1D(3, depth_multiplier=2, padding="same"), (2, 6, 3)),
+    (lambda: L.SeparableConv1D(3, 2, strides=2, depthwise_regularizer="l2"), (2, 7, 2)),
+    (lambda: L.MaxPooling3D((2, 1, 2), padding="same"), (1, 3, 3, 3, 2)),
+    (lambda: L.AveragePooling3D(2, strides=1, data_format="channels_first"), (1, 2, 3, 3, 3)),
+    (lambda: L.GlobalMaxPooling3D(keepdims=True), (2, 2, 3, 2, 2)),
+    (lambda: L.ZeroPadding3D((1, 0, 2)), (1, 2, 2, 2, 1)),
+    (lambda: L.Cropping3D(((1, 0), (0, 1), (1, 1)), data_format="channels_first"),
+     (1, 1, 3, 3, 4)),
+    (lambda: L.UpSampling3D((1, 2, 3)), (1, 2, 2, 2, 1)),
+    (lambda: L.SpatialDropout3D(0.3, seed=1), (1, 2, 2, 2, 3)),
+])
+def test_new_layers_config_round_trip(make, shape):
+    for a, b in zip(*round_trip(make(), rand(*shape))):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (L.Conv1D(4, 3, groups=2), (2, 6, 4)),
+    (L.Conv3D(2, 2, padding="same", kernel_regularizer="l2"), (2, 3, 3, 3, 2)),
+    (L.Conv1DTranspose(2, 3, strides=2), (2, 3, 3)),
+    (L.Conv3DTranspose(2, 2, strides=2), (2, 2, 2, 2, 3)),
+    (L.DepthwiseConv1D(3, depth_multiplier=2), (2, 5, 3)),
+    (L.SeparableConv1D(2, 3, padding="same"), (2, 5, 3)),
+])
+def test_gradient_flows_to_every_new_conv_weight(layer, shape):
+    assert_gradients_reach_every_weight(layer, rand(*shape))
+
+
+def test_pooling3d_values_shapes_and_aliases():
+    x = rand(2, 4, 6, 2, 3)
+    blocks = x.reshape(2, 2, 2, 3, 2, 1, 2, 3)
+    np.testing.assert_allclose(L.MaxPooling3D()(x).numpy(), blocks.max(axis=(2, 4, 6)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(L.AveragePooling3D()(x).numpy(), blocks.mean(axis=(2, 4, 6)),
+                               rtol=1e-5)
+    same = L.AveragePooling3D(3, strides=1, padding="same")(np.ones((1, 3, 3, 3, 1), "f4"))
+    np.testing.assert_allclose(same.numpy(), 1.0, rtol=1e-6)  # divides by the real cells
+    first = L.MaxPooling3D((2, 3, 1), strides=(1, 2, 1), padding="same",
+                           data_format="channels_first")
+    y = first(x.transpose(0, 4, 1, 2, 3))
+    assert y.shape == (2, 3, 4, 3, 2) == first.compute_output_shape((2, 3, 4, 6, 2))
+    last = L.MaxPooling3D((2, 3, 1), strides=(1, 2, 1), padding="same")(x).numpy()
+    np.testing.assert_allclose(y.numpy(), last.transpose(0, 4, 1, 2, 3), rtol=1e-6)
+    np.testing.assert_allclose(L.GlobalMaxPooling3D()(x).numpy(), x.max(axis=(1, 2, 3)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(
+        L.GlobalAveragePooling3D(data_format="channels_first")(x).numpy(), x.mean(axis=(2, 3, 4)),
+        rtol=1e-5)
+    assert L.GlobalAveragePooling3D(keepdims=True).compute_output_shape((2, 4, 6, 2, 3)) == \
+        (2, 1, 1, 1, 3)
+    assert (L.MaxPool3D, L.AvgPool3D, L.GlobalMaxPool3D, L.GlobalAvgPool3D) == (
+        L.MaxPooling3D, L.AveragePooling3D, L.GlobalMaxPooling3D, L.GlobalAveragePooling3D)
+    assert L.MaxPooling3D().get_config()["pool_size"] == [2, 2, 2]
+
+
+def test_padding_cropping_upsampling_3d_values():
+    x = rand(1, 2, 3, 4, 2)
+    pads = ((1, 0), (2, 1), (0, 2))
+    np.testing.assert_array_equal(L.ZeroPadding3D(pads)(x).numpy(),
+                                  np.pad(x, ((0, 0),) + pads + ((0, 0),)))
+    assert L.ZeroPadding3D().compute_output_shape((None, 2, None, 4, 2)) == (None, 4, None, 6, 2)
+    first = L.ZeroPadding3D(1, data_format="channels_first")(x).numpy()
+    np.testing.assert_array_equal(first, np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1), (1, 1))))
+    np.testing.assert_array_equal(L.Cropping3D(((1, 0), (0, 1), (1, 2)))(x).numpy(),
+                                  x[:, 1:, :2, 1:2])
+    assert L.Cropping3D().compute_output_shape((None, 4, 5, 6, 1)) == (None, 2, 3, 4, 1)
+    np.testing.assert_array_equal(L.UpSampling3D((2, 1, 3))(x).numpy(),
+                                  x.repeat(2, axis=1).repeat(3, axis=3))
+    np.testing.assert_array_equal(
+        L.UpSampling3D(2, data_format="channels_first")(x).numpy(),
+        x.repeat(2, axis=2).repeat(2, axis=3).repeat(2, axis=4))
+    assert L.UpSampling3D().compute_output_shape((None, 2, 3, 4, 2)) == (None, 4, 6, 8, 2)
+    with pytest.raises(ValueError, match="cropping"):
+        L.Cropping3D(1)(x)
+
+
+def test_spatial_dropout3d_drops_whole_volumes():
+    x = np.ones((4, 3, 3, 2, 8), "float32")
+    layer = L.SpatialDropout3D(0.5, seed=3)
+    y = layer(x, training=True).numpy()
+    per_channel = y.reshape(4, -1, 8)
+    assert np.all(per_channel.min(axis=1) == per_channel.max(axis=1))  # all or nothing
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0 < (y == 0).mean() < 1
+    np.testing.assert_array_equal(layer(x).numpy(), x)
+    first = L.SpatialDropout3D(0.5, data_format="channels_first", seed=3)
+    z = first(x.transpose(0, 4, 1, 2, 3), training=True).numpy().reshape(4, 8, -1)
+    assert np.all(z.min(axis=2) == z.max(axis=2))
+    assert set(layer.get_config()) == {"name", "trainable", "dtype", "rate", "seed", "data_format"}

@@ -1,6 +1,6 @@
-"""conv1d / conv2d / conv2d_transpose / depthwise_conv2d: values against direct numpy loops,
-gradients and gradients of gradients against finite differences, output shapes over random geometry,
-and bad input."""
+"""conv1d / conv2d (with groups) / conv1d_transpose / conv2d_transpose / depthwise_conv1d /
+depthwise_conv2d: values against direct numpy loops, gradients and gradients of gradients against
+finite differences, output shapes over random geometry, and bad input."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -8,7 +8,8 @@ from hypothesis import given, strategies as st
 import autograd_core as ag
 from autograd_core.primitives import windows
 from autograd_core.testing import gradcheck, gradgradcheck
-from autograd_core.testing.optable import Case, Domain, OpSpec, property_test
+from autograd_core.testing.optable import (Case, Domain, OpSpec, np_conv, np_conv_transpose,
+                                           np_depthwise, property_test)
 
 rng = np.random.default_rng(0)
 
@@ -420,3 +421,122 @@ def test_depthwise_conv2d_output_shape_rule(geom, m):
         expected = ((h - span[0]) // s[0] + 1, (wd - span[1]) // s[1] + 1)
     y = ag.nn.depthwise_conv2d(x, w, stride=s, padding=padding, dilation=d)
     assert y.shape == (2,) + expected + (3 * m,)
+
+
+# -- groups, conv1d_transpose, depthwise_conv1d ---------------------------------------------------
+@pytest.mark.parametrize("groups", [2, 3])
+def test_grouped_conv2d_is_one_conv2d_per_group(groups, path):
+    x = rng.standard_normal((2, 7, 6, 2 * groups))
+    w = rng.standard_normal((3, 2, 2, 2 * groups))
+    b = rng.standard_normal(2 * groups)
+    got = ag.nn.conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), stride=2, padding="same",
+                       groups=groups).numpy()
+    ref = np.concatenate([ref_conv2d(x[..., 2 * g:2 * g + 2], w[..., 2 * g:2 * g + 2], None,
+                                     (2, 2), "same") for g in range(groups)], axis=-1) + b
+    np.testing.assert_allclose(got, ref, atol=1e-10)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+def test_grouped_conv1d_matches_direct_loops(padding):
+    x, w, b = rng.standard_normal((2, 9, 6)), rng.standard_normal((3, 2, 6)), rng.standard_normal(6)
+    got = ag.nn.conv1d(ag.tensor(x), ag.tensor(w), ag.tensor(b), padding=padding, dilation=2,
+                       groups=3)
+    np.testing.assert_allclose(got.numpy(), np_conv(x, w, b, 1, padding, 2, groups=3), atol=1e-10)
+    with_groups_one = ag.nn.conv1d(ag.tensor(x[..., :2]), ag.tensor(w), groups=1)
+    np.testing.assert_allclose(with_groups_one.numpy(), np_conv(x[..., :2], w), atol=1e-10)
+
+
+def test_grouped_conv_gradients_and_gradients_of_gradients():
+    x, w, b = ag.randn(1, 4, 5, 4), ag.randn(2, 3, 2, 6), ag.randn(6)
+    f = lambda x, w, b: ag.nn.conv2d(x, w, b, padding="same", groups=2)  # noqa: E731
+    assert gradcheck(f, x, w, b)
+    assert gradgradcheck(f, x, w, b)
+    assert gradcheck(lambda x, w: ag.nn.conv1d(x, w, stride=2, groups=2),
+                     ag.randn(2, 7, 4), ag.randn(3, 2, 2))
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,dilation", [
+    (1, "valid", None, 1), (2, "valid", None, 1), (3, "same", None, 1), (2, "same", 1, 1),
+    (3, "valid", 2, 1), (1, "same", None, 2), (1, "valid", None, 3)])
+@pytest.mark.parametrize("k", [2, 3])
+def test_conv1d_transpose_matches_scatter(stride, padding, output_padding, dilation, k):
+    if padding == "same" and output_padding is not None and k % 2 == 0:
+        pytest.skip("TensorFlow rejects this size: a 'same' conv of the output is not the input")
+    x, w, b = rng.standard_normal((2, 5, 3)), rng.standard_normal((k, 2, 3)), rng.standard_normal(2)
+    got = ag.nn.conv1d_transpose(ag.tensor(x), ag.tensor(w), ag.tensor(b), stride=stride,
+                                 padding=padding, output_padding=output_padding,
+                                 dilation=dilation).numpy()
+    np.testing.assert_allclose(got, np_conv_transpose(x, w, b, stride, padding, output_padding,
+                                                      dilation), atol=1e-10)
+    if dilation == 1:  # the 2-D scatter of the test above, on a height of 1
+        flat = ref_conv2d_transpose(x[:, None], w[None], stride, padding, output_padding)
+        if flat.shape[1] == 1:
+            np.testing.assert_allclose(got, flat[:, 0] + b, atol=1e-10)
+
+
+def test_conv1d_transpose_is_the_adjoint_of_conv1d_and_differentiates_twice():
+    x, w = rng.standard_normal((2, 9, 3)), rng.standard_normal((3, 3, 4))
+    y = ag.nn.conv1d(ag.tensor(x), ag.tensor(w), stride=2, padding="same").numpy()
+    v = rng.standard_normal(y.shape)
+    back = ag.nn.conv1d_transpose(ag.tensor(v), ag.tensor(w), stride=2, padding="same",
+                                  output_padding=0).numpy()
+    assert back.shape == x.shape
+    np.testing.assert_allclose((y * v).sum(), (x * back).sum(), rtol=1e-10)
+    f = lambda x, w, b: ag.nn.conv1d_transpose(x, w, b, stride=2, output_padding=1)  # noqa: E731
+    args = ag.randn(1, 4, 2), ag.randn(3, 3, 2), ag.randn(3)
+    assert gradcheck(f, *args) and gradgradcheck(f, *args)
+
+
+@pytest.mark.parametrize("stride,padding,dilation,m", [
+    (1, "valid", 1, 1), (2, "same", 1, 2), (1, "same", 2, 3), (3, "valid", 1, 2)])
+def test_depthwise_conv1d_matches_direct_loops(stride, padding, dilation, m):
+    x, w = rng.standard_normal((2, 9, 3)), rng.standard_normal((3, 3, m))
+    b = rng.standard_normal(3 * m)
+    got = ag.nn.depthwise_conv1d(ag.tensor(x), ag.tensor(w), ag.tensor(b), stride=stride,
+                                 padding=padding, dilation=dilation).numpy()
+    ref = ref_depthwise(x[:, None], w[None], b, (1, stride), padding, (1, dilation))[:, 0]
+    np.testing.assert_allclose(got, ref, atol=1e-10)
+    np.testing.assert_allclose(got, np_depthwise(x, w, b, stride, padding, dilation), atol=1e-10)
+
+
+def test_depthwise_conv1d_gradients_and_gradients_of_gradients():
+    f = lambda x, w, b: ag.nn.depthwise_conv1d(x, w, b, stride=2, padding="same")  # noqa: E731
+    args = ag.randn(1, 7, 2), ag.randn(3, 2, 2), ag.randn(4)
+    assert gradcheck(f, *args) and gradgradcheck(f, *args)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 6), ag.ones(3, 3, 2, 4), groups=4),
+     r"conv2d: the number of input channels \(6\) must be divisible by groups=4 \(input "
+     r"\(1, 5, 5, 6\), kernel \(3, 3, 2, 4\)\)"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 6), ag.ones(3, 3, 3, 3), groups=2),
+     r"conv2d: the number of filters \(3\) must be divisible by groups=2"),
+    (lambda: ag.nn.conv2d(ag.ones(1, 5, 5, 6), ag.ones(3, 3, 2, 4), groups=2),
+     r"conv2d: input has 6 channels but the kernel \(3, 3, 2, 4\) with groups=2 expects 4"),
+    (lambda: ag.nn.conv1d(ag.ones(1, 5, 6), ag.ones(3, 3, 4), groups=0),
+     r"conv1d: groups must be a positive integer, got 0"),
+    (lambda: ag.nn.conv1d_transpose(ag.ones(1, 5, 3), ag.ones(3, 4, 2)),
+     r"conv1d_transpose: input has 3 channels but the kernel \(3, 4, 2\) expects 2"),
+    (lambda: ag.nn.conv1d_transpose(ag.ones(1, 5, 3), ag.ones(3, 4, 3), stride=2,
+                                    output_padding=2),
+     r"conv1d_transpose: output_padding 2 must be non-negative and smaller than the strides "
+     r"\(2,\)"),
+    (lambda: ag.nn.conv1d_transpose(ag.ones(1, 5, 3), ag.ones(3, 4, 3), padding="causal"),
+     r"conv1d_transpose: padding must be one of \('valid', 'same'\)"),
+    (lambda: ag.nn.conv1d_transpose(ag.ones(1, 5, 5, 3), ag.ones(3, 4, 3)),
+     r"conv1d_transpose: input must have rank 3"),
+    (lambda: ag.nn.conv1d_transpose(ag.ones(1, 5, 3), ag.ones(3, 4, 3), stride=2, dilation=2),
+     r"conv1d_transpose: dilation \(2,\) together with strides \(2,\) > 1 is not supported"),
+    (lambda: ag.nn.depthwise_conv1d(ag.ones(1, 5, 3), ag.ones(3, 2, 2)),
+     r"depthwise_conv1d: input has 3 channels but the kernel \(3, 2, 2\) expects 2"),
+    (lambda: ag.nn.depthwise_conv1d(ag.ones(1, 2, 3), ag.ones(3, 3, 2)),
+     r"depthwise_conv1d: the window \(3,\) is larger than the padded input \(input \(1, 2, 3\), "
+     r"kernel \(3, 3, 2\), strides \(1,\), padding='valid'\)"),
+    (lambda: ag.nn.depthwise_conv1d(ag.ones(1, 5, 3), ag.ones(3, 3, 2), padding="causal"),
+     r"depthwise_conv1d: padding must be one of"),
+    (lambda: ag.nn.depthwise_conv1d(ag.ones(1, 5, 3), ag.ones(3, 3, 2), ag.ones(3)),
+     r"depthwise_conv1d: bias must have shape \(6,\), got \(3,\)"),
+])
+def test_new_conv_ops_name_their_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
