@@ -1,5 +1,5 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector, Lambda,
-Masking, ActivityRegularization, SpatialDropout1D/2D (Keras 2 ``keras.layers.core``)."""
+"""Core layers: Dense, Identity, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector,
+Lambda, Masking, ActivityRegularization, SpatialDropout1D/2D/3D (Keras 2 ``keras.layers.core``)."""
 import inspect
 import math
 
@@ -84,6 +84,17 @@ class Dense(Layer):
 
     def get_config(self):
         return dict(super().get_config(), units=self.units, **kernel_bias_config(self))
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (masks pass through)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
 
 class Activation(Layer):
@@ -180,6 +191,20 @@ class SpatialDropout2D(Dropout):
         cfg = super().get_config()
         cfg.pop("noise_shape")
         return dict(cfg, data_format=self.data_format)
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Drops whole feature volumes of 5-D inputs."""
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, data_format, seed, **kwargs)
+        self.input_spec = InputSpec(ndim=5)
+
+    def _noise_shape(self, inputs):
+        n = inputs.shape[0]
+        if self.data_format == "channels_first":
+            return (n, inputs.shape[1], 1, 1, 1)
+        return (n, 1, 1, 1, inputs.shape[-1])
 
 
 class Flatten(Layer):

@@ -1,4 +1,5 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization and
+RMSNormalization."""
 import math
 
 import autograd_core as ag
@@ -181,3 +182,120 @@ class LayerNormalization(_Normalization):
 
     def get_config(self):
         return dict(super().get_config(), **self._affine_config())
+
+
+class GroupNormalization(_Normalization):
+    """Split the ``axis`` channels into ``groups`` and normalize each sample's group over the
+    group's channels and every other non-batch axis, then scale and shift per channel."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int):
+            raise ValueError(f"GroupNormalization: `axis` must be an int, got {axis!r}")
+        self.groups = int(groups)
+        self._set_affine_args(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                              beta_regularizer, gamma_regularizer, beta_constraint,
+                              gamma_constraint)
+
+    def build(self, input_shape):
+        dim = input_shape[self.axis]
+        if dim is not None and self.groups == -1:
+            self.groups = dim
+        if dim is not None and (self.groups <= 0 or dim < self.groups or dim % self.groups):
+            raise ValueError(f"Layer \"{self.name}\" (GroupNormalization): the {dim} channels of "
+                             f"axis {self.axis} cannot be split into {self.groups} groups of "
+                             f"equal size (input shape {tuple(input_shape)})")
+        self._build_affine(input_shape)
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
+        super().build(input_shape)
+
+    def call(self, inputs):
+        rank = inputs.ndim
+        axis = self._feature_axes[0]
+        shape = list(inputs.shape)
+        shape[axis:axis + 1] = [self.groups, shape[axis] // self.groups]
+        grouped = ag.reshape(inputs, tuple(shape))
+        reduce = tuple(a for a in range(1, rank + 1) if a != axis)
+        mean, var = ag.nn.moments(grouped, reduce, keepdims=True)
+        inv = 1.0 / ag.sqrt(var + self.epsilon)
+        channel_shape = [1] * (rank + 1)
+        channel_shape[axis:axis + 2] = shape[axis:axis + 2]
+        if self.gamma is not None:
+            inv = inv * ag.reshape(self.gamma, tuple(channel_shape))
+        out = grouped * inv - mean * inv
+        if self.beta is not None:
+            out = out + ag.reshape(self.beta, tuple(channel_shape))
+        return ag.reshape(out, inputs.shape)
+
+    def get_config(self):
+        return dict(super().get_config(), groups=self.groups, **self._affine_config())
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over ``axis``: ``x / max(‖x‖, 1e-12)``."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, (int, list, tuple)):
+            raise TypeError(f"UnitNormalization: `axis` must be an int or a list/tuple of ints, "
+                            f"got {axis!r}")
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.supports_masking = True
+
+    def call(self, inputs):
+        squares = ag.sum(inputs * inputs, axis=_axes(self.axis), keepdims=True)
+        return inputs / ag.sqrt(ag.maximum(squares, 1e-24))
+
+    def compute_output_shape(self, input_shape):
+        _check_axes(self, input_shape)
+        return input_shape
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis)
+
+
+class RMSNormalization(Layer):
+    """Root-mean-square normalization: ``x / sqrt(mean(x², axis) + epsilon) · scale`` with a
+    learned ``scale`` over ``axis``."""
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        _check_axes(self, input_shape)
+        if isinstance(self.axis, list):
+            self.axis = sorted(self.axis)
+        else:
+            self.axis = [self.axis]
+        self.scale = self.add_weight("scale", tuple(input_shape[a] for a in self.axis),
+                                     initializer="ones")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        rank = inputs.ndim
+        axes = tuple(a % rank for a in self.axis)
+        rms = ag.sqrt(ag.mean(inputs * inputs, axis=axes, keepdims=True) + self.epsilon)
+        scale = self.scale
+        if axes != tuple(range(rank - len(axes), rank)):
+            scale = ag.reshape(scale, tuple(inputs.shape[a] if a in axes else 1
+                                            for a in range(rank)))
+        return inputs / rms * scale
+
+    def compute_output_shape(self, input_shape):
+        _check_axes(self, input_shape)
+        return input_shape
+
+    def get_config(self):
+        return dict(super().get_config(), axis=self.axis, epsilon=self.epsilon)
+
+
+def _check_axes(layer, input_shape):
+    rank = len(input_shape)
+    for a in _axes(layer.axis):
+        if not -rank <= a < rank:
+            raise ValueError(f"Layer \"{layer.name}\" ({type(layer).__name__}): axis {a} is out "
+                             f"of bounds for input shape {tuple(input_shape)}")
