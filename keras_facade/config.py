@@ -44,6 +44,9 @@ DEFAULTS = {
     "training.log_order": {"keras3": "sorted", "keras2": "given"},
     # the epoch-log key where ReduceLROnPlateau / LearningRateScheduler report the learning rate
     "callbacks.learning_rate_log_key": {"keras3": "learning_rate", "keras2": "lr"},
+    # the mask of Add/Subtract/Multiply/Average/Maximum/Minimum: 'or' of all the inputs' masks,
+    # None if one is missing (K3); 'and' of the masks present (K2)
+    "merge.mask": {"keras3": "or", "keras2": "and"},
     # what predict's verbose='auto' (its default) means: a progress bar (K3) or silence (K2)
     "training.predict_verbose": {"keras3": 1, "keras2": 0},
 }

@@ -572,9 +572,12 @@ class Layer:
         return nest.map_structure(convert, inputs)
 
     def _resolve_training(self, training):
+        """The flag given, else the enclosing call's, else the learning phase; None when nothing
+        says, and then ``call`` keeps its own default (as Keras 3: Dropout's is inference, a
+        random augmentation layer's is training)."""
         if training is None:
             training = _CALL_STACK[-1] if _CALL_STACK else backend.global_training_flag()
-        return bool(training) if training is not None else False
+        return None if training is None else bool(training)
 
     def _eager_call(self, inputs, args, kwargs):
         inputs = self._convert_inputs(inputs)
@@ -595,7 +598,7 @@ class Layer:
                 self.input_spec.check(self.name, 0, inputs.shape)
             else:
                 self._check_input_spec(nest.map_structure(_tensor_shape, inputs))
-        if self._accepts("training"):
+        if training is not None and self._accepts("training"):
             kwargs["training"] = training
         if mask is not None and self._accepts("mask"):
             kwargs["mask"] = mask

@@ -5,7 +5,7 @@ import warnings
 
 import autograd_core as ag
 
-from .. import backend
+from .. import backend, config
 from . import nest
 from .base import Layer
 
@@ -64,10 +64,15 @@ class _Merge(Layer):
         raise NotImplementedError
 
     def compute_mask(self, inputs, mask=None):
-        masks = [m for m in nest.to_list(mask) if m is not None] if mask is not None else []
-        if not masks:
+        """A step is kept if any input keeps it (Keras 3; None when an input has no mask); the
+        ``keras2`` profile keeps it only if every input with a mask keeps it."""
+        masks = nest.to_list(mask) if mask is not None else []
+        if config.default("merge.mask") == "and":
+            masks = [m for m in masks if m is not None]
+            return functools.reduce(ag.logical_and, masks) if masks else None
+        if not masks or any(m is None for m in masks):
             return None
-        return functools.reduce(ag.logical_and, masks)
+        return functools.reduce(ag.logical_or, masks)
 
 
 class Add(_Merge):

@@ -66,14 +66,23 @@ def test_dot_products_along_axes_and_cosine():
         L.Dot(axes=1)([L.Input((3,)), L.Input((4,))])
 
 
-def test_merge_masks_combine_with_and():
+def test_merge_masks_combine_as_keras_3_or_keras_2():
+    from keras_facade import config
+    from keras_facade.layers.base import get_mask
     emb = L.Embedding(5, 2, mask_zero=True)
     a, b = emb(np.array([[1, 2, 0]])), emb(np.array([[1, 0, 3]]))
-    added = L.Add()([a, b])
-    from keras_facade.layers.base import get_mask
-    np.testing.assert_array_equal(get_mask(added).numpy(), [[True, False, False]])
-    joined = L.Concatenate()([a, b])
+    plain = rand(1, 3, 2)  # no mask
+    np.testing.assert_array_equal(get_mask(L.Add()([a, b])).numpy(), [[True, True, True]])
+    assert get_mask(L.Add()([a, plain])) is None  # Keras 3: an unmasked input drops the mask
+    joined = L.Concatenate()([a, b])  # a step is kept only if every input keeps it
     np.testing.assert_array_equal(get_mask(joined).numpy(), [[True, False, False]])
+    previous = config.set_compat("keras2")
+    try:
+        np.testing.assert_array_equal(get_mask(L.Add()([a, b])).numpy(), [[True, False, False]])
+        np.testing.assert_array_equal(get_mask(L.Maximum()([a, plain])).numpy(),
+                                      [[True, True, False]])
+    finally:
+        config.set_compat(previous)
 
 
 # -- activation layers --------------------------------------------------------------------------------
