@@ -19,6 +19,7 @@ _REDUCTIONS = ("sum_over_batch_size", "auto", "sum", "none", "mean", "mean_with_
 
 # -- tensors in, tensors out ---------------------------------------------------------------------
 _LOG2 = math.log(2.0)
+_LOG_ZERO = -1e30
 
 def as_tensor(x, dtype=None, like=None):
     """``x`` as a tensor (no copy for tensors); numpy float64 data becomes float32 unless ``dtype``
@@ -122,7 +123,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return nn.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
-def _sparse_labels(y_true, y_pred):
+def _sparse_labels(y_true, y_pred, op="sparse_categorical_crossentropy"):
     """Integer targets of shape ``y_pred.shape[:-1]`` (a trailing 1 is dropped), on the
     predictions' device."""
     if not isinstance(y_true, ag.Tensor):
@@ -132,7 +133,7 @@ def _sparse_labels(y_true, y_pred):
     if y_true.dtype.kind == "f":
         y_true = ag.cast(y_true, np.int64)
     if y_true.shape != y_pred.shape[:-1]:
-        raise ValueError(f"sparse_categorical_crossentropy: integer targets of shape {y_true.shape} "
+        raise ValueError(f"{op}: integer targets of shape {y_true.shape} "
                          f"do not fit predictions of shape {y_pred.shape}; expected targets of shape "
                          f"{y_pred.shape[:-1]} (or with a trailing 1)")
     return y_true
@@ -214,6 +215,117 @@ def log_cosh(y_true, y_pred):
     return ag.mean(error + softplus(-2.0 * error) - _LOG2, axis=-1)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy scaled by the focal factor (1 - p_t)**gamma (p_t: the probability given
+    to the true class), and by alpha / 1 - alpha for classes 1 / 0 with ``apply_class_balancing``.
+    Logits go through a sigmoid first (then the clipped probability formula, as Keras)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = ag.sigmoid(y_pred)
+    bce = nn.binary_crossentropy(y_true, y_pred)
+    p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
+    focal = ag.power(1.0 - p_t, gamma) * bce
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return ag.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """sum(-alpha * (1 - p)**gamma * y * log(p)) over ``axis`` with p the renormalized, clipped
+    probabilities (softmax of logits); ``alpha`` a number or one weight per class."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"categorical_focal_crossentropy: axis must be an int, got {axis!r}")
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
+    if from_logits:
+        y_pred = ag.softmax(y_pred, axis=axis)
+    output = ag.clip(y_pred / ag.sum(y_pred, axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
+    if not isinstance(alpha, (int, float)):
+        alpha = as_tensor(alpha, like=output)
+    focal = ag.power(1.0 - output, gamma) * alpha * (-y_true * ag.log(output))
+    return ag.sum(focal, axis=axis)
+
+
+def dice(y_true, y_pred, axis=None):
+    """1 - 2 * sum(y * p) / (sum(y) + sum(p) + epsilon), the sums over ``axis`` (all axes when
+    None, giving one value for the batch)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    overlap = ag.sum(y_true * y_pred, axis=axis)
+    total = ag.sum(y_true, axis=axis) + ag.sum(y_pred, axis=axis) + EPSILON
+    return 1.0 - 2.0 * overlap / total
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - tp / (tp + alpha * fp + beta * fn + epsilon) with soft counts summed over ``axis``
+    (Keras 3's naming: fp = sum((1 - p) * y), fn = sum(p * (1 - y)))."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    tp = ag.sum(y_true * y_pred, axis=axis)
+    fp = ag.sum((1.0 - y_pred) * y_true, axis=axis)
+    fn = ag.sum(y_pred * (1.0 - y_true), axis=axis)
+    return 1.0 - tp / (tp + alpha * fp + beta * fn + EPSILON)
+
+
+def _pair_masks(labels, ref_labels, remove_diagonal):
+    """(same-label, other-label) boolean matrices of shape (queries, references); the diagonal
+    leaves the positives with ``remove_diagonal``."""
+    same = ag.equal(ag.reshape(labels, (-1, 1)), ag.reshape(ref_labels, (1, -1)))
+    other = ag.logical_not(same)
+    if remove_diagonal:
+        off_diagonal = ag.equal(ag.eye(same.shape[0], same.shape[1], device=same.device), 0.0)
+        same = ag.logical_and(same, off_diagonal)
+    return same, other
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80.0,
+           margin=0.4):
+    """Circle loss of L2-normalized embeddings ``y_pred`` (B, D) with integer labels ``y_true``
+    (B,) against references (the batch itself by default): softplus of the log-sum-exp of the
+    re-weighted positive cosine distances plus that of the negative ones, one value per query."""
+    y_pred = as_tensor(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = ag.cast(y_pred, np.float32)
+    labels = ag.cast(as_tensor(y_true, like=y_pred), np.int64)
+    refs = y_pred if ref_embeddings is None else as_tensor(ref_embeddings, like=y_pred)
+    ref_labels = labels if ref_labels is None else ag.cast(as_tensor(ref_labels, like=y_pred),
+                                                             np.int64)
+    distance = ag.relu(1.0 - ag.matmul(y_pred, ag.transpose(refs)))
+    positive, negative = _pair_masks(labels, ref_labels, remove_diagonal)
+    pos_weight = ag.relu((margin + distance) * ag.cast(positive, distance.dtype))
+    neg_weight = ag.relu((1.0 + margin - distance) * ag.cast(negative, distance.dtype))
+    # a query without positives (or negatives) gets log(0): here a huge negative, so no NaN
+    pos = ag.where(positive, -gamma * pos_weight * (margin - distance), _LOG_ZERO)
+    neg = ag.where(negative, gamma * neg_weight * (1.0 - margin - distance), _LOG_ZERO)
+    return softplus(ag.logsumexp(pos, axis=1) + ag.logsumexp(neg, axis=1))
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """(1 - p**q) / q with p the probability ``y_pred`` gives the integer label ``y_true``."""
+    y_pred = as_tensor(y_pred)
+    labels = _sparse_labels(y_true, y_pred, "categorical_generalized_cross_entropy")
+    p = ag.sum(y_pred * one_hot(labels, y_pred.shape[-1], y_pred.dtype), axis=-1)
+    return (1.0 - ag.power(p, q)) / q
+
+
+def ctc(y_true, y_pred):
+    """CTC loss of logits ``y_pred`` (B, T, classes) against dense labels ``y_true`` (B, L): class
+    0 is the blank and also the padding, so a row's label length is its count of non-zero entries
+    (its first entries are the labels); every sample uses all T steps."""
+    y_pred = as_tensor(y_pred)
+    labels = ag.cast(as_tensor(y_true), np.int64)
+    if labels.ndim != 2 or y_pred.ndim != 3:
+        raise ValueError(f"ctc: expects integer labels of shape (batch, max_length) and logits of "
+                         f"shape (batch, steps, classes), got labels {labels.shape} and logits "
+                         f"{y_pred.shape}")
+    label_length = ag.sum(ag.cast(ag.not_equal(labels, 0), np.int64), axis=-1)
+    steps = ag.full((y_pred.shape[0],), y_pred.shape[1], dtype=np.int64)
+    return nn.ctc_loss(labels, y_pred, label_length, steps, blank=0)
+
+
 # Keras 1/2/3 aliases
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -229,7 +341,8 @@ _FUNCTIONS = {f.__name__: f for f in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
-    cosine_similarity, huber, log_cosh)}
+    cosine_similarity, huber, log_cosh, binary_focal_crossentropy, categorical_focal_crossentropy,
+    dice, tversky, circle, categorical_generalized_cross_entropy, ctc)}
 _ALIASES = {"mse": "mean_squared_error", "MSE": "mean_squared_error", "mae": "mean_absolute_error",
             "MAE": "mean_absolute_error", "mape": "mean_absolute_percentage_error",
             "MAPE": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
@@ -340,21 +453,28 @@ class LossFunctionWrapper(Loss):
         return dict(super().get_config(), **self._fn_kwargs)
 
 
-def _wrapper_class(class_name, fn, params=(), default_name=None):
-    """A ``LossFunctionWrapper`` subclass with ``fn``'s keyword parameters as constructor args."""
+_COMMON_ARGS = ("reduction", "name", "dtype")
+
+
+def _wrapper_class(class_name, fn, params=(), default_name=None, positional=None):
+    """A ``LossFunctionWrapper`` subclass with ``fn``'s keyword parameters as constructor args.
+    Positional arguments follow ``positional`` (default: the parameters, then reduction, name,
+    dtype), as in Keras's signature."""
     defaults = dict(params)
     default_name = default_name or _snake(class_name)
+    order = positional or tuple(defaults) + _COMMON_ARGS
 
-    def __init__(self, *args, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
-        values = dict(defaults)
-        for key, value in zip(defaults, args):
-            values[key] = value
-        unknown = set(kwargs) - set(defaults)
-        if unknown or len(args) > len(defaults):
-            raise TypeError(f"{class_name}: unexpected argument(s) {sorted(unknown) or args}")
-        values.update(kwargs)
-        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name or default_name,
-                                     dtype=dtype, **values)
+    def __init__(self, *args, **kwargs):
+        given = dict(zip(order, args))
+        unknown = (set(kwargs) - set(defaults) - set(_COMMON_ARGS)) | (given.keys() & kwargs.keys())
+        if unknown or len(args) > len(order):
+            raise TypeError(f"{class_name}: unexpected or repeated argument(s) "
+                            f"{sorted(unknown) or args}")
+        given.update(kwargs)
+        reduction = given.pop("reduction", "sum_over_batch_size")
+        name, dtype = given.pop("name", None) or default_name, given.pop("dtype", None)
+        LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name, dtype=dtype,
+                                     **dict(defaults, **given))
 
     def from_config(cls, config):
         config = dict(config)
@@ -389,11 +509,49 @@ Poisson = _wrapper_class("Poisson", poisson)
 CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, [("axis", -1)])
 Huber = _wrapper_class("Huber", huber, [("delta", 1.0)], default_name="huber_loss")
 LogCosh = _wrapper_class("LogCosh", log_cosh)
+BinaryFocalCrossentropy = _wrapper_class(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy,
+    [("apply_class_balancing", False), ("alpha", 0.25), ("gamma", 2.0), ("from_logits", False),
+     ("label_smoothing", 0.0), ("axis", -1)])
+CategoricalFocalCrossentropy = _wrapper_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    [("alpha", 0.25), ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0),
+     ("axis", -1)])
+Dice = _wrapper_class("Dice", dice, [("axis", None)],
+                      positional=("reduction", "name", "axis", "dtype"))
+Tversky = _wrapper_class("Tversky", tversky, [("alpha", 0.5), ("beta", 0.5), ("axis", None)],
+                         positional=("alpha", "beta", "reduction", "name", "axis", "dtype"))
+_GeneralizedBase = _wrapper_class("CategoricalGeneralizedCrossEntropy",
+                                  categorical_generalized_cross_entropy, [("q", 0.5)])
+
+
+class CategoricalGeneralizedCrossEntropy(_GeneralizedBase):
+    """Loss class for ``categorical_generalized_cross_entropy`` (q in (0, 1))."""
+
+    def __init__(self, q=0.5, **kwargs):
+        if not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy: q must lie in (0, 1), got {q}")
+        super().__init__(q=q, **kwargs)
+
+
+CTC = _wrapper_class("CTC", ctc, default_name="ctc")
+_CircleBase = _wrapper_class("Circle", circle, [("gamma", 80.0), ("margin", 0.4),
+                                                ("remove_diagonal", True)])
+
+
+class Circle(_CircleBase):
+    """Loss class for ``circle``: queries with a loss of 0 leave the average (Keras masks them)."""
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        values = self.call(y_true, y_pred)
+        return reduce_weighted(values, sample_weight, self.reduction, mask=values > 0)
 
 _CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
-    CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, Huber, LogCosh)}
+    CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, Huber, LogCosh,
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky, Circle,
+    CategoricalGeneralizedCrossEntropy, CTC)}
 
 
 # -- lookup and serialization --------------------------------------------------------------------

@@ -1,9 +1,6 @@
-"""``keras.metrics``: metric functions (per-sample values) and stateful ``Metric`` objects.
-
-State lives in engine tensors updated without recording; ``result()`` returns a scalar tensor (a
-vector for several thresholds), so a training loop converts to Python numbers only when it shows or
-logs them. Averages are weighted by samples (Keras 2.3+/3): a metric's epoch value is
-sum(value * weight) / sum(weight) over every sample seen since ``reset_state()``.
+"""``keras.metrics``: metric functions (per-sample values), stateful ``Metric`` objects and the
+name lookup. The ``Metric`` machinery (state, sample-weighted means) is in ``metrics_base``; the
+F-scores, regression scores and IoU metrics live in their own modules and are re-exported here.
 """
 import numpy as np
 
@@ -12,6 +9,12 @@ import autograd_core as ag
 from . import losses as losses_module
 from .losses import as_tensor, divide_no_nan, match_ranks, one_hot, _snake
 from . import _registry
+from .metrics_base import (Metric, Reduce, Sum, Mean, MeanMetricWrapper,  # noqa: F401
+                           _detached, _wrapper_class)
+from .metrics_fscore import FBetaScore, F1Score
+from .metrics_iou import IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU
+from .metrics_regression import (R2Score, PearsonCorrelation, ConcordanceCorrelation,
+                                 pearson_correlation, concordance_correlation)
 
 EPSILON = 1e-7
 NEG_INF = -1e10  # the value of the entries that ``top_k`` drops
@@ -102,179 +105,16 @@ kl_divergence = kullback_leibler_divergence = kld = KLD = losses_module.kl_diver
 poisson = losses_module.poisson
 cosine_proximity = losses_module.cosine_proximity
 log_cosh = logcosh = losses_module.log_cosh
+huber = losses_module.huber
+binary_focal_crossentropy = losses_module.binary_focal_crossentropy
+categorical_focal_crossentropy = losses_module.categorical_focal_crossentropy
 
 _FUNCTIONS = {f.__name__: f for f in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity)}
 
 
-# -- stateful metrics ----------------------------------------------------------------------------
-class Metric:
-    """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
-    ``reset_state()``; calling the metric updates it and returns the result."""
-
-    def __init__(self, name=None, dtype=None):
-        self.name = name or _snake(type(self).__name__)
-        self.dtype = np.dtype(dtype or "float32")
-        self.reset_state()
-
-    def update_state(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def result(self):
-        raise NotImplementedError
-
-    def reset_state(self):
-        raise NotImplementedError
-
-    def reset_states(self):
-        """Keras 2 spelling of ``reset_state``."""
-        self.reset_state()
-
-    def __call__(self, *args, **kwargs):
-        with ag.no_grad():
-            self.update_state(*args, **kwargs)
-            return self.result()
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype.name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r}>"
-
-
-def _detached(x):
-    return x.detach() if isinstance(x, ag.Tensor) else x
-
-
-class Reduce(Metric):
-    """Running sum or weighted mean of values, reduced per sample as Keras does: without weights
-    each sample's values are reduced over the non-batch axes; with weights the values are first
-    reduced to the weights' rank, then weighted, and the weights count as samples (a scalar
-    weight counts once per update). Updates only queue the reduced values; they are summed in
-    one go when the result is asked for, so a training step pays almost nothing here."""
-    _FLUSH_AT = 256
-
-    @staticmethod
-    def _reduce(x, axis=None):
-        return ag.mean(x, axis=axis)
-
-    def reset_state(self):
-        self.total, self.count = 0.0, 0.0
-        self._pending = []
-
-    def update_state(self, values, sample_weight=None):
-        with ag.no_grad():
-            values = as_tensor(_detached(values), dtype=self.dtype)
-            if isinstance(sample_weight, (int, float)):  # one weight for the update (a batch size)
-                value = values if values.ndim == 0 else self._reduce(values)
-                self._queue(value if sample_weight == 1 else value * sample_weight)
-                self.count = self.count + sample_weight
-                return
-            weight = None
-            if sample_weight is not None:
-                weight = as_tensor(_detached(sample_weight), like=values)
-                values, weight = match_ranks(values, weight)
-                if weight.ndim > values.ndim:
-                    raise ValueError(f"{type(self).__name__}: sample_weight of shape "
-                                     f"{weight.shape} has more axes than the values of shape "
-                                     f"{values.shape}")
-                if values.ndim > weight.ndim:
-                    values = self._reduce(values, axis=tuple(range(weight.ndim, values.ndim)))
-                weight = ag.broadcast_to(weight, values.shape)
-                values = values * weight
-                if weight.ndim > 1:
-                    weight = self._reduce(weight, axis=tuple(range(1, weight.ndim)))
-            if values.ndim > 1:
-                values = self._reduce(values, axis=tuple(range(1, values.ndim)))
-            self._queue(values)
-            if weight is not None:
-                self.count = self.count + ag.sum(weight)
-            else:
-                self.count = self.count + (values.shape[0] if values.ndim else 1)
-
-    def _queue(self, values):
-        self._pending.append(values)
-        if len(self._pending) >= self._FLUSH_AT:
-            self._flush()
-
-    def _flush(self):
-        pending, self._pending = self._pending, []
-        if not pending:
-            return
-        if len(pending) == 1:
-            flat = pending[0]
-        elif all(p.ndim == 0 for p in pending):
-            flat = ag.stack(pending)
-        elif all(p.ndim == 1 for p in pending):
-            flat = ag.concatenate(pending)
-        else:
-            flat = ag.concatenate([ag.reshape(p, (-1,)) for p in pending])
-        added = flat if flat.ndim == 0 else ag.sum(flat)
-        self.total = added if isinstance(self.total, float) and self.total == 0.0 else \
-            self.total + added
-
-    def result(self):
-        with ag.no_grad():
-            self._flush()
-            return divide_no_nan(as_tensor(self.total, dtype=self.dtype), self.count)
-
-
-class Sum(Reduce):
-    """Weighted sum of all the values seen."""
-
-    @staticmethod
-    def _reduce(x, axis=None):
-        return ag.sum(x, axis=axis)
-
-    def result(self):
-        with ag.no_grad():
-            self._flush()
-            return as_tensor(self.total, dtype=self.dtype)
-
-
-class Mean(Reduce):
-    """Weighted mean of the values seen (see ``Reduce`` for how samples are counted)."""
-
-
-class MeanMetricWrapper(Mean):
-    """The mean of a per-sample metric function ``fn(y_true, y_pred, **kwargs)``."""
-
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
-        self._fn, self._fn_kwargs = fn, kwargs
-        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        with ag.no_grad():
-            values = self._fn(_detached(y_true), _detached(y_pred), **self._fn_kwargs)
-            super().update_state(values, sample_weight)
-
-    def get_config(self):
-        return dict(super().get_config(), **self._fn_kwargs)
-
-
-def _wrapper_class(class_name, fn, params=(), default_name=None):
-    defaults = dict(params)
-    default_name = default_name or _snake(class_name)
-
-    def __init__(self, *args, name=None, dtype=None, **kwargs):
-        values = dict(defaults)
-        values.update(zip(defaults, args))
-        unknown = set(kwargs) - set(defaults)
-        if unknown or len(args) > len(defaults):
-            raise TypeError(f"{class_name}: unexpected argument(s) {sorted(unknown) or args}")
-        values.update(kwargs)
-        MeanMetricWrapper.__init__(self, fn, name=name or default_name, dtype=dtype, **values)
-
-    return type(class_name, (MeanMetricWrapper,), {
-        "__init__": __init__, "__module__": __name__,
-        "__doc__": f"The sample-weighted mean of ``{fn.__name__}``."})
-
-
+# -- stateful metrics (the machinery is in metrics_base) ----------------------------------------
 Accuracy = _wrapper_class("Accuracy", accuracy)
 BinaryAccuracy = _wrapper_class("BinaryAccuracy", binary_accuracy, [("threshold", 0.5)])
 CategoricalAccuracy = _wrapper_class("CategoricalAccuracy", categorical_accuracy)
@@ -478,6 +318,77 @@ class Recall(_ConfusionMetric):
             return self._per_threshold(divide_no_nan(tp, tp + self.count("fn")))
 
 
+class _AtConstraint(_ConfusionMetric):
+    """Base of the "X at Y" metrics: counts at ``num_thresholds`` evenly spaced thresholds in
+    [0, 1] (0.5 alone when num_thresholds is 1); the result is the best rate ``dependent`` among
+    the thresholds where the rate ``constrained`` reaches the given value (0 when none does).
+    Sensitivity is the recall tp / (tp + fn), specificity tn / (tn + fp)."""
+
+    def __init__(self, value_name, value, num_thresholds, class_id, name, dtype):
+        kind = type(self).__name__
+        if not 0 <= value <= 1:
+            raise ValueError(f"{kind}: {value_name} must lie in [0, 1], got {value}")
+        if num_thresholds <= 0:
+            raise ValueError(f"{kind}: num_thresholds must be an integer > 0, got "
+                             f"{num_thresholds}")
+        self._value_name, self.value, self.num_thresholds = value_name, value, num_thresholds
+        thresholds = [0.5] if num_thresholds == 1 else \
+            [i / (num_thresholds - 1) for i in range(num_thresholds)]
+        super().__init__(thresholds=thresholds, class_id=class_id, name=name, dtype=dtype)
+        self._clip = num_thresholds > 1
+
+    def _best(self, constrained, dependent):
+        with ag.no_grad():
+            tp, fp, tn, fn = (self.count(k) for k in ("tp", "fp", "tn", "fn"))
+            rates = {"recall": divide_no_nan(tp, tp + fn), "precision": divide_no_nan(tp, tp + fp),
+                     "specificity": divide_no_nan(tn, tn + fp)}
+            return ag.max(ag.where(rates[constrained] >= self.value, rates[dependent], 0.0))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype.name, "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds, self._value_name: self.value}
+
+
+class SensitivityAtSpecificity(_AtConstraint):
+    """The best sensitivity (recall) at a threshold whose specificity is >= ``specificity``."""
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__("specificity", specificity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("specificity", "recall")
+
+
+class SpecificityAtSensitivity(_AtConstraint):
+    """The best specificity at a threshold whose sensitivity (recall) is >= ``sensitivity``."""
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__("sensitivity", sensitivity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("recall", "specificity")
+
+
+class PrecisionAtRecall(_AtConstraint):
+    """The best precision at a threshold whose recall is >= ``recall``."""
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__("recall", recall, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("recall", "precision")
+
+
+class RecallAtPrecision(_AtConstraint):
+    """The best recall at a threshold whose precision is >= ``precision``."""
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__("precision", precision, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        return self._best("precision", "recall")
+
+
 _CURVES = {"ROC": "ROC", "roc": "ROC", "PR": "PR", "pr": "PR"}
 _SUMMATIONS = {"interpolation": "interpolation", "Interpolation": "interpolation",
                "majoring": "majoring", "Majoring": "majoring",
@@ -610,7 +521,10 @@ _CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
     CategoricalHinge, KLDivergence, Poisson, LogCoshError, CosineSimilarity, RootMeanSquaredError,
-    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC)}
+    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC,
+    SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision,
+    FBetaScore, F1Score, R2Score, PearsonCorrelation, ConcordanceCorrelation, IoU, MeanIoU,
+    BinaryIoU, OneHotIoU, OneHotMeanIoU)}
 _SNAKE_CLASSES = {_snake(name): cls for name, cls in _CLASSES.items()}  # 'auc', 'true_positives'
 
 
