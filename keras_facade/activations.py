@@ -96,9 +96,19 @@ def hard_silu(x):
 
 hard_swish = hard_silu
 
+
+# Keras 3's newer activations are the engine's functions themselves (same names and arguments)
+log_sigmoid, celu, glu, hard_tanh = ag.nn.log_sigmoid, ag.nn.celu, ag.nn.glu, ag.nn.hard_tanh
+hard_shrink, soft_shrink, tanh_shrink = ag.nn.hard_shrink, ag.nn.soft_shrink, ag.nn.tanh_shrink
+sparse_plus, squareplus, threshold = ag.nn.sparse_plus, ag.nn.squareplus, ag.nn.threshold
+sparsemax, sparse_sigmoid = ag.nn.sparsemax, ag.nn.sparse_sigmoid
+
+
 _BY_NAME = {fn.__name__: fn for fn in (
     linear, relu, sigmoid, tanh, softmax, log_softmax, elu, selu, softplus, softsign, hard_sigmoid,
-    exponential, gelu, silu, relu6, leaky_relu, mish, hard_silu)}
+    exponential, gelu, silu, relu6, leaky_relu, mish, hard_silu, log_sigmoid, celu, glu, hard_tanh,
+    hard_shrink, soft_shrink, tanh_shrink, sparse_plus, squareplus, threshold, sparsemax,
+    sparse_sigmoid)}
 _BY_NAME.update(swish=silu, hard_swish=hard_silu)
 
 

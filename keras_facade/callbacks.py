@@ -6,13 +6,16 @@ logs hold ``batch``, ``size`` and the running epoch averages of the loss and met
 ``val_*`` after validation.
 """
 import csv
+import json
 import os
+import shutil
 import sys
 import warnings
 
 import numpy as np
 
 from . import config, legacy
+from .saving.atomic import atomic_path
 from .training.progbar import Progbar
 
 _BATCH_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
@@ -604,6 +607,146 @@ class TensorBoard(Callback):
     def __init__(self, log_dir="logs", **kwargs):
         super().__init__()
         warnings.warn("TensorBoard is not supported by keras_facade; use CSVLogger or PlotLosses")
+
+
+class SwapEMAWeights(Callback):
+    """Evaluate (and predict) with the optimizer's moving averages of the weights (``use_ema=True``):
+    they are swapped into the model for the duration of each evaluation. With ``swap_on_epoch``
+    they also stay in the model from each epoch's end to the next epoch's beginning, so that
+    callbacks after this one (e.g. ModelCheckpoint) see them."""
+
+    def __init__(self, swap_on_epoch=False):
+        super().__init__()
+        self.swap_on_epoch = swap_on_epoch
+        self._ema_in_model = False
+
+    def _swap(self):
+        optimizer = getattr(self.model, "optimizer", None)
+        if not getattr(optimizer, "use_ema", False):
+            raise ValueError(f"SwapEMAWeights needs an optimizer with use_ema=True; the model's "
+                             f"optimizer is {optimizer!r} with use_ema="
+                             f"{getattr(optimizer, 'use_ema', None)}")
+        if optimizer.built:
+            optimizer.swap_moving_averages()
+        self._ema_in_model = not self._ema_in_model
+
+    def _swap_in(self):
+        if not self._ema_in_model:
+            self._swap()
+
+    def _swap_out(self):
+        if self._ema_in_model:
+            self._swap()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.swap_on_epoch:
+            self._swap_out()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.swap_on_epoch:
+            self._swap_in()
+            if epoch == self.params.get("epochs", 0) - 1:  # fit's final EMA overwrite is a no-op
+                self.model.optimizer.reset_moving_averages()
+
+    def on_test_begin(self, logs=None):
+        self._swap_in()
+
+    def on_test_end(self, logs=None):
+        self._swap_out()
+
+    def on_predict_begin(self, logs=None):
+        self._swap_in()
+
+    def on_predict_end(self, logs=None):
+        self._swap_out()
+
+
+class BackupAndRestore(Callback):
+    """Back up the model's weights and optimizer state to ``backup_dir`` (``latest.weights.h5`` and
+    ``training_metadata.json``) at each epoch's end, or every ``save_freq`` batches, so that a fit
+    interrupted by an error or a kill resumes where the last backup was taken: rerun the same
+    ``fit`` with the same callback. Files are written atomically; ``double_checkpoint`` keeps the
+    previous backup as ``*.bkp`` to fall back on if the latest cannot be read. The folder is
+    deleted when training ends normally (unless ``delete_checkpoint=False``)."""
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError(f"BackupAndRestore: backup_dir must be a folder path, got {backup_dir!r}")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)
+                                     or save_freq < 1):
+            raise ValueError(f"BackupAndRestore: save_freq must be 'epoch' or a positive number of "
+                             f"batches, got {save_freq!r}")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq, self.double_checkpoint = save_freq, double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._current_epoch = 0
+        self._batches_since_save = 0
+        self._last_batch = 0
+
+    def on_train_begin(self, logs=None):
+        if not getattr(self.model, "built", True):
+            raise ValueError("BackupAndRestore: the model must be built before fit() (call it on a "
+                             "batch of data or give it an input shape)")
+        try:
+            self._restore()
+        except (OSError, ValueError):  # an unreadable latest backup: fall back on the previous one
+            if not (self.double_checkpoint and os.path.exists(self._weights_path + ".bkp")):
+                raise
+            for path in (self._weights_path, self._metadata_path):
+                if os.path.exists(path + ".bkp"):
+                    self._copy(path + ".bkp", path)
+                elif os.path.exists(path):
+                    os.remove(path)
+            self._restore()
+
+    def _restore(self):
+        if os.path.exists(self._weights_path):
+            self.model.load_weights(self._weights_path)
+        if os.path.exists(self._metadata_path):
+            with open(self._metadata_path) as f:
+                self._current_epoch = int(json.load(f)["epoch"])
+            self.model._initial_epoch = self._current_epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch, self._last_batch = epoch + 1, 0
+        if self.save_freq == "epoch":
+            self._backup()
+
+    def implements(self, hook):
+        if hook == "on_train_batch_end":
+            return self.save_freq != "epoch"
+        return super().implements(hook)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_since_save += batch + 1 if batch <= self._last_batch else batch - self._last_batch
+        self._last_batch = batch
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._backup()
+
+    def _backup(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint:
+            for path in (self._weights_path, self._metadata_path):
+                if os.path.exists(path):
+                    self._copy(path, path + ".bkp")
+        self.model.save_weights(self._weights_path, overwrite=True)
+        with atomic_path(self._metadata_path) as tmp, open(tmp, "w") as f:
+            json.dump({"epoch": self._current_epoch, "batch": self._last_batch}, f)
+
+    @staticmethod
+    def _copy(source, target):
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
 
 
 def configure(callbacks, model, verbose, params, count_mode):

@@ -204,24 +204,79 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+_WINDOWS = {"hann": (0.5, 0.5), "hamming": (0.54, 0.46)}
+
+
+def _window(name, length, periodic):
+    """A cosine window a - b*cos(2*pi*n/M): M = length when ``periodic``, else length - 1."""
+    a, b = _WINDOWS[name]
+    if length == 1:
+        return np.ones(1)
+    m = length if periodic else length - 1
+    return a - b * np.cos(2 * np.pi * np.arange(length) / m)
+
+
+class STFT(Initializer):
+    """The real (cosine) or imaginary (sine) part of a windowed DFT, as a Conv1D kernel of shape
+    (frame_length, 1, fft_length // 2 + 1): convolving a signal with it gives an STFT.
+    ``window`` is 'hann', 'hamming', an array of frame_length values or None; ``scaling``
+    'density' divides by the window's L2 norm, 'spectrum' by its sum."""
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"STFT: side must be 'real' or 'imag', got {side!r}")
+        if isinstance(window, str) and window not in _WINDOWS:
+            raise ValueError(f"STFT: unknown window {window!r}; use one of {sorted(_WINDOWS)}, an "
+                             f"array of frame_length values or None")
+        if scaling not in (None, "density", "spectrum"):
+            raise ValueError(f"STFT: scaling must be None, 'density' or 'spectrum', got {scaling!r}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def sample(self, shape):
+        if len(shape) != 3:
+            raise ValueError(f"STFT: needs a shape (frame_length, channels, bins), got {shape}")
+        frames, _, bins = shape
+        time = np.arange(frames).reshape(frames, 1, 1)
+        freq = np.arange(bins).reshape(1, 1, bins) / (2 * (bins - 1) if bins > 1 else 1)
+        angle = -2 * np.pi * time * freq
+        kernel = np.cos(angle) if self.side == "real" else np.sin(angle)
+        if self.window is not None:
+            win = (_window(self.window, frames, self.periodic) if isinstance(self.window, str)
+                   else np.asarray(self.window, dtype=np.float64))
+            if win.shape != (frames,):
+                raise ValueError(f"STFT: the window must have shape ({frames},), got {win.shape}")
+            scale = {"density": np.sqrt(np.sum(win ** 2)), "spectrum": np.sum(np.abs(win)),
+                     None: 1.0}[self.scaling]
+            kernel = kernel * win.reshape(frames, 1, 1) / scale
+        return np.broadcast_to(kernel, shape)
+
+    def get_config(self):
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
 _REGISTRY = ConfigRegistry("initializer", {
     cls.__name__: cls for cls in (
         Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
         GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
-        Identity)}, aliases={
+        Identity, STFT)}, aliases={
     "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
     "uniform": RandomUniform, "random_uniform": RandomUniform, "normal": RandomNormal,
     "random_normal": RandomNormal, "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-    "identity": Identity, "Identity": Identity, "IdentityInitializer": Identity})
+    "identity": Identity, "Identity": Identity, "IdentityInitializer": Identity,
+    "OrthogonalInitializer": Orthogonal, "stft": STFT, "STFTInitializer": STFT})
 
 # Keras 2 lower-case spellings of the classes
 zeros, ones, constant = Zeros, Ones, Constant
 uniform = random_uniform = RandomUniform
 normal = random_normal = RandomNormal
 truncated_normal, orthogonal, identity = TruncatedNormal, Orthogonal, Identity
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal  # Keras 3's other names
+stft = STFTInitializer = STFT
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
 variance_scaling = VarianceScaling

@@ -1,9 +1,11 @@
-"""Weight regularizers (``keras.regularizers``): ``L1``, ``L2``, ``L1L2`` and the Keras 2 helpers
-``l1(l=0.01)``, ``l2(l=0.01)``, ``l1_l2(l1=0.01, l2=0.01)``. Calling one on a tensor gives a scalar
+"""Weight regularizers (``keras.regularizers``): ``L1``, ``L2``, ``L1L2``, ``OrthogonalRegularizer``
+and the helpers ``l1(l=0.01)``, ``l2(l=0.01)``, ``l1_l2(l1=0.01, l2=0.01)``,
+``orthogonal_regularizer``. Calling one on a tensor gives a scalar
 ``ag.Tensor`` penalty that stays in the graph."""
 import autograd_core as ag
 
 from ._registry import ConfigRegistry
+from .losses import l2_normalize
 
 
 class Regularizer:
@@ -65,9 +67,46 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1=l1, l2=l2)
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (``mode='rows'``) or columns of a 2-D weight towards mutual orthogonality:
+    factor * mean over pairs of |cosine similarity| / 2 (so the penalty is in [0, factor / 2])."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 0 \
+                or factor == float("inf"):
+            raise ValueError(f"OrthogonalRegularizer: factor must be a non-negative float, "
+                             f"got {factor!r}")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, x):
+        if x.ndim != 2:
+            raise ValueError(f"OrthogonalRegularizer: the weight must have rank 2, got shape "
+                             f"{tuple(x.shape)}")
+        if self.mode == "columns":
+            x = ag.transpose(x)
+        size = x.shape[0]
+        if size < 2:
+            return ag.zeros((), dtype=x.dtype)
+        unit = l2_normalize(x, axis=1)
+        cosines = ag.matmul(unit, ag.transpose(unit))
+        off_diagonal = ag.sum(ag.abs(cosines * (1.0 - ag.eye(size, dtype=x.dtype))))
+        return off_diagonal * (self.factor * 0.5 / (size * (size - 1) / 2))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+def orthogonal_regularizer(factor=0.01, mode="rows"):
+    return OrthogonalRegularizer(factor=factor, mode=mode)
+
+
 _REGISTRY = ConfigRegistry("regularizer",
-                           {"L1L2": L1L2, "L1": L1, "L2": L2, "Regularizer": Regularizer},
-                           aliases={"l1": L1, "l2": L2, "l1_l2": L1L2})
+                           {"L1L2": L1L2, "L1": L1, "L2": L2, "Regularizer": Regularizer,
+                            "OrthogonalRegularizer": OrthogonalRegularizer},
+                           aliases={"l1": L1, "l2": L2, "l1_l2": L1L2,
+                                    "orthogonal_regularizer": OrthogonalRegularizer})
 
 
 def get(identifier):

@@ -1,11 +1,12 @@
-"""``keras.optimizers``: SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, the Keras 2
-lowercase aliases, ``get``/``serialize``/``deserialize`` and ``schedules``.
+"""``keras.optimizers``: SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
+Lamb, Adafactor, the Keras 2 lowercase aliases, ``get``/``serialize``/``deserialize`` and ``schedules``.
 
 Each optimizer applies a pure update rule written in engine ops (``rules``); ``stateless_apply``
 records a step so that one can differentiate through training.
 """
 from . import rules, schedules
-from .algorithms import SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, ALL
+from .algorithms import (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
+                         Lamb, Adafactor, ALL)
 from .base import Optimizer
 
 # Keras 2 lowercase aliases (``from keras.optimizers import sgd``)
@@ -14,6 +15,7 @@ sgd, rmsprop, adagrad, adadelta, adam, adamax, nadam = SGD, RMSprop, Adagrad, Ad
 _BY_NAME = {cls.__name__.lower(): cls for cls in ALL}
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam",
+           "Lion", "Ftrl", "Lamb", "Adafactor",
            "sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam", "get", "serialize",
            "deserialize", "schedules", "rules"]
 

@@ -173,4 +173,87 @@ class Nadam(Optimizer):
         return values
 
 
-ALL = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
+class Lion(Optimizer):
+    """Lion (evolved sign momentum): steps of size lr in the direction of the sign of an
+    interpolation between momentum and gradient."""
+    rule = staticmethod(rules.lion)
+    _hyper_names = ("beta_1", "beta_2")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
+        if not 0 < beta_1 <= 1:
+            raise ValueError(f"Lion: beta_1 must be in (0, 1] (at 0 Lion degenerates to sign SGD), "
+                             f"got {beta_1}")
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def slot_groups(self):
+        return [[("momentum", 0.0)]]
+
+
+class Ftrl(Optimizer):
+    """FTRL-proximal ("Follow The Regularized Leader") with L1/L2/L2-shrinkage regularization."""
+    rule = staticmethod(rules.ftrl)
+    _hyper_names = ("learning_rate_power", "initial_accumulator_value", "l1_regularization_strength",
+                    "l2_regularization_strength", "l2_shrinkage_regularization_strength", "beta")
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, **kwargs):
+        checks = {"initial_accumulator_value": initial_accumulator_value,
+                  "l1_regularization_strength": l1_regularization_strength,
+                  "l2_regularization_strength": l2_regularization_strength,
+                  "l2_shrinkage_regularization_strength": l2_shrinkage_regularization_strength}
+        for arg, value in checks.items():
+            if value < 0:
+                raise ValueError(f"Ftrl: {arg} must be >= 0, got {value}")
+        if learning_rate_power > 0:
+            raise ValueError(f"Ftrl: learning_rate_power must be <= 0, got {learning_rate_power}")
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.learning_rate_power, self.beta = learning_rate_power, beta
+        for arg, value in checks.items():
+            setattr(self, arg, value)
+
+    def slot_groups(self):
+        return [[("accumulator", self.initial_accumulator_value), ("linear", 0.0)]]
+
+
+class Lamb(Optimizer):
+    """LAMB: Adam's step scaled per variable by the trust ratio ||w|| / ||step||."""
+    rule = staticmethod(rules.lamb)
+    _hyper_names = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, _eps(epsilon)
+
+    def slot_groups(self):
+        return [[("momentum", 0.0), ("velocity", 0.0)]]
+
+
+class Adafactor(Optimizer):
+    """Adafactor: second moments factored into row and column means for variables with 2+ axes.
+    Per variable the state is ``r`` (shape[:-1]), ``c`` (shape[:-2] + shape[-1:]) and
+    ``velocity``, in Keras 3's order and names; ``r``/``c`` are unused scalars for 0/1-axis
+    variables. The step size is min(lr, 1/sqrt(t)) whatever ``relative_step`` says (as Keras 3)."""
+    rule = staticmethod(rules.adafactor)
+    _hyper_names = ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step")
+
+    def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3,
+                 clip_threshold=1.0, relative_step=True, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_2_decay, self.epsilon_1, self.epsilon_2 = beta_2_decay, epsilon_1, epsilon_2
+        self.clip_threshold, self.relative_step = clip_threshold, relative_step
+
+    def slot_groups(self):
+        return [[("r", 0.0), ("c", 0.0), ("velocity", 0.0)]]
+
+    def slot_variable(self, var, prefix, slot_name):
+        if slot_name not in ("r", "c"):
+            return super().slot_variable(var, prefix, slot_name)
+        shape, name = tuple(var.shape), str(getattr(var, "name", None) or prefix)
+        if len(shape) < 2:
+            return name, ()
+        return name, shape[:-1] if slot_name == "r" else shape[:-2] + shape[-1:]
+
+
+ALL = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor)

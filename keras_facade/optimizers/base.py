@@ -31,13 +31,15 @@ def _auto_name(cls_name):
     return base if count == 0 else f"{base}_{count}"
 
 
-def _state(value, name, dtype, device=None):
-    """A non-trainable state tensor (a ``keras_facade.variables.Variable`` when available)."""
+def _state(value, name, dtype, device=None, scope=None):
+    """A non-trainable state tensor (a ``keras_facade.variables.Variable`` when available) whose
+    path is ``scope/name``, as Keras 3's ``adam/iteration``."""
     array = np.asarray(value, dtype=dtype)
     variable_cls = _variable_class()
     if variable_cls is not None:
         try:
-            var = variable_cls(array, name=name, trainable=False)
+            var = variable_cls(array, name=name, trainable=False,
+                               path=f"{scope}/{name}" if scope else name)
             return var.to(device) if device is not None and var.device != ag.device(device) else var
         except TypeError:
             pass
@@ -97,7 +99,7 @@ class Optimizer:
         self.ema_overwrite_frequency, self.loss_scale_factor = ema_overwrite_frequency, loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.built = False
-        self._iterations = _state(0, "iteration", np.int64)
+        self._iterations = _state(0, "iteration", np.int64, scope=self.name)
         self._variables = [self._iterations]
         self._lr_variable = None
         self._set_learning_rate(learning_rate)
@@ -112,6 +114,11 @@ class Optimizer:
         """Groups of ``(slot name, initial value)``; each group is created interleaved per variable,
         group after group (Keras's variable order)."""
         return []
+
+    def slot_variable(self, var, prefix, slot_name):
+        """The name and shape of the slot ``slot_name`` of ``var`` (default: ``{prefix}_{slot}``
+        shaped like the variable)."""
+        return f"{prefix}_{slot_name}", var.shape
 
     def global_slots(self):
         """``(name, initial value)`` of scalar slots shared by all variables."""
@@ -143,7 +150,7 @@ class Optimizer:
                             f"learning rate cannot be set; create it with a float learning_rate")
         value = float(value.item() if isinstance(value, ag.Tensor) else value)
         if self._lr_variable is None:
-            self._lr_variable = _state(value, "learning_rate", np.float32)
+            self._lr_variable = _state(value, "learning_rate", np.float32, scope=self.name)
             self._variables.insert(1, self._lr_variable)
         else:
             _assign(self._lr_variable, np.asarray(value, dtype=np.float32))
@@ -233,7 +240,7 @@ class Optimizer:
         self._add_slots(var_list)
         dtype = var_list[0].dtype if var_list else np.float32
         for name, value in self.global_slots():
-            self._globals[name] = _state(value, name, dtype)
+            self._globals[name] = _state(value, name, dtype, scope=self.name)
             self._variables.append(self._globals[name])
         self.built = True
 
@@ -255,8 +262,9 @@ class Optimizer:
                 prefix = str(getattr(var, "path", None) or getattr(var, "name", None) or "variable")
                 prefix = prefix.replace("/", "_").replace(":", "_")
                 for slot_name, init in group:
-                    slot = _state(np.full(var.shape, init, dtype=var.dtype),
-                                  f"{prefix}_{slot_name}", var.dtype, device=var.device)
+                    name, shape = self.slot_variable(var, prefix, slot_name)
+                    slot = _state(np.full(shape, init, dtype=var.dtype), name, var.dtype,
+                                  device=var.device, scope=self.name)
                     slots[slot_name] = slot
                     new_vars.append(slot)
         self._variables[insert_at:insert_at] = new_vars
@@ -376,6 +384,23 @@ class Optimizer:
         freq = self.ema_overwrite_frequency
         if freq and (count + 1) % freq == 0:
             self.finalize_variable_values(variables)
+
+    def swap_moving_averages(self):
+        """With ``use_ema``, exchange each trainable variable with its moving average (twice is a
+        no-op); returns whether anything was swapped."""
+        if not self.use_ema:
+            return False
+        for var, slots in zip(self._trainable, self._slots):
+            current = var.numpy().copy()
+            _assign(var, slots["average"])
+            _assign(slots["average"], current)
+        return True
+
+    def reset_moving_averages(self):
+        """With ``use_ema``, set each moving average to its variable's current value."""
+        for var, slots in zip(self._trainable, self._slots):
+            if "average" in slots:
+                _assign(slots["average"], var.numpy().copy())
 
     def finalize_variable_values(self, var_list):
         """With ``use_ema``, overwrite the variables with their moving averages (end of fit)."""

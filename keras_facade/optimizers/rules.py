@@ -111,13 +111,82 @@ def nadam(param, grad, slots, hyper):
     return param - m_hat * lr / (ag.sqrt(v_hat) + hyper["epsilon"]), {"momentum": m, "velocity": v}
 
 
+def lion(param, grad, slots, hyper):
+    """Lion: p -= lr*sign(b1*m + (1 - b1)*g); then m = b2*m + (1 - b2)*g."""
+    m, b1, b2 = slots["momentum"], hyper["beta_1"], hyper["beta_2"]
+    direction = ag.sign(m * b1 + grad * (1 - b1))
+    return param - hyper["learning_rate"] * direction, {"momentum": m * b2 + grad * (1 - b2)}
+
+
+def ftrl(param, grad, slots, hyper):
+    """FTRL-proximal (Keras' form) with L1, L2 and L2-shrinkage regularization and ``beta``."""
+    lr, power = hyper["learning_rate"], -hyper["learning_rate_power"]
+    l1 = hyper["l1_regularization_strength"]
+    l2 = hyper["l2_regularization_strength"] + hyper["beta"] / (2.0 * lr)
+    acc = slots["accumulator"]
+    new_acc = acc + ag.square(grad)
+    shrunk_grad = grad + param * (2 * hyper["l2_shrinkage_regularization_strength"])
+    linear = slots["linear"] + shrunk_grad - (new_acc ** power - acc ** power) / lr * param
+    quadratic = new_acc ** power / lr + 2 * l2
+    new_param = (ag.clip(linear, -l1, l1) - linear) / quadratic
+    return new_param, {"accumulator": new_acc, "linear": linear}
+
+
+def lamb(param, grad, slots, hyper):
+    """LAMB: Adam's bias-corrected step m_hat / (sqrt(v_hat) + eps), scaled per variable by the
+    trust ratio ||p|| / ||step|| (1 when either norm is 0)."""
+    b1, b2, t = hyper["beta_1"], hyper["beta_2"], hyper["step"]
+    m = _moving_average(slots["momentum"], grad, b1)
+    v = _moving_average(slots["velocity"], ag.square(grad), b2)
+    update = (m / (1 - b1 ** t)) / (ag.sqrt(v / (1 - b2 ** t)) + hyper["epsilon"])
+    w_norm, u_norm = l2_norm(param), l2_norm(update)
+    both = ag.logical_and(w_norm > 0, u_norm > 0)
+    ratio = ag.where(both, w_norm / ag.where(both, u_norm, 1.0), 1.0)
+    return param - update * (ratio * hyper["learning_rate"]), {"momentum": m, "velocity": v}
+
+
+def _rms(x):
+    return ag.sqrt(ag.mean(ag.square(x)))
+
+
+def _minimum(a, b):
+    return ag.minimum(a, b) if isinstance(a, ag.Tensor) or isinstance(b, ag.Tensor) else min(a, b)
+
+
+def adafactor(param, grad, slots, hyper):
+    """Adafactor (Keras 3's form): the second moment of a variable with 2+ axes is kept factored as
+    row means ``r`` and column means ``c`` of its last two axes; step size
+    max(epsilon_2, rms(p)) * min(lr, 1/sqrt(t)); the update's rms clipped to ``clip_threshold``."""
+    t = hyper["step"]
+    rho = _minimum(hyper["learning_rate"], 1.0 / t ** 0.5)
+    alpha = ag.maximum(_rms(param), hyper["epsilon_2"]) * rho
+    grad_sq = ag.square(grad) + hyper["epsilon_1"]
+    decay = 1.0 - t ** hyper["beta_2_decay"]
+    new = {}
+    if param.ndim >= 2:
+        new["r"] = slots["r"] * decay + ag.mean(grad_sq, axis=-1) * (1 - decay)
+        new["c"] = slots["c"] * decay + ag.mean(grad_sq, axis=-2) * (1 - decay)
+        row = new["r"] / ag.mean(new["r"], axis=-1, keepdims=True)
+        v = ag.expand_dims(row, -1) * ag.expand_dims(new["c"], -2)
+    else:
+        v = slots["velocity"] * decay + grad_sq * (1 - decay)
+    new["velocity"] = v
+    u = grad / ag.sqrt(v)
+    u = u / ag.maximum(_rms(u) / hyper["clip_threshold"], 1.0)
+    return param - alpha * u, new
+
+
 # -- gradient transforms applied before the rules ------------------------------------------------
+def l2_norm(x):
+    """sqrt(sum(x^2)), with gradient 0 (not NaN) at x = 0."""
+    l2sum = ag.sum(ag.square(x))
+    positive = l2sum > 0
+    return ag.where(positive, ag.sqrt(ag.where(positive, l2sum, 1.0)), l2sum)
+
+
 def clip_by_norm(grad, clipnorm):
     """Scale ``grad`` so that its L2 norm is at most ``clipnorm`` (zero gradients stay zero)."""
-    l2sum = ag.sum(ag.square(grad))
-    positive = l2sum > 0
-    norm = ag.where(positive, ag.sqrt(ag.where(positive, l2sum, 1.0)), l2sum)
-    return grad * clipnorm / ag.maximum(norm, clipnorm)
+    return grad * clipnorm / ag.maximum(l2_norm(grad), clipnorm)
 
 
 def clip_by_global_norm(grads, clipnorm):

@@ -441,7 +441,9 @@ class Trainer:
         weights = self._trainable_params()
         epoch_logs = None
         try:
+            self._initial_epoch = None  # a callback may set it (BackupAndRestore resuming)
             cbs.on_train_begin()
+            initial_epoch = self._initial_epoch or initial_epoch
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 self._dp_seen = [0, 0]

@@ -1,5 +1,6 @@
 """Callbacks: hook order and logs, History keys, ModelCheckpoint, EarlyStopping, ReduceLROnPlateau,
-CSVLogger, LearningRateScheduler, TerminateOnNaN, LambdaCallback and PlotLosses."""
+CSVLogger, LearningRateScheduler, TerminateOnNaN, LambdaCallback, PlotLosses, SwapEMAWeights and
+BackupAndRestore."""
 import os
 
 import numpy as np
@@ -345,3 +346,128 @@ def test_hooks_get_dicts_and_train_end_the_last_epoch_logs():
 def test_reduce_lr_auto_mode_maximizes_only_accuracy_names():
     assert callbacks.ReduceLROnPlateau(monitor="val_accuracy").monitor_op(0.9, 0.5)
     assert callbacks.ReduceLROnPlateau(monitor="val_auc").monitor_op(0.4, 0.5)  # min, as Keras
+
+
+# -- SwapEMAWeights ----------------------------------------------------------------------------------
+def ema_model(**kwargs):
+    m = Sequential([Dense(1, input_shape=(3,))])
+    m.compile(optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.5), "mse")
+    return m
+
+
+def test_swap_ema_weights_evaluates_with_the_averages():
+    m = ema_model()
+    seen = []
+    probe = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(m.get_weights()))
+    m.fit(X, Y, epochs=2, batch_size=10, verbose=0, validation_data=(X, Y),
+          callbacks=[callbacks.SwapEMAWeights(), probe])
+    opt = m.optimizer
+    averages = [opt._slots[i]["average"].numpy() for i in range(2)]
+    # mid-fit: the model holds the trained weights again after each evaluation
+    assert not np.allclose(seen[0][0], seen[1][0])
+    # the validation loss is the EMA weights' loss; fit ends with the averages in the model
+    history_val = m.history.history["val_loss"][-1]
+    for w, a in zip(m.get_weights(), averages):
+        np.testing.assert_allclose(w, a, rtol=1e-6)
+    assert m.evaluate(X, Y, verbose=0) == pytest.approx(history_val, rel=1e-5)
+
+
+def test_swap_ema_weights_on_epoch_puts_the_averages_in_before_later_callbacks():
+    m = ema_model()
+    trained, averaged = [], []
+
+    def record(epoch, logs):
+        averaged.append([w.copy() for w in m.get_weights()])
+        opt = m.optimizer
+        trained.append([opt._slots[i]["average"].numpy().copy() for i in range(2)])
+
+    m.fit(X, Y, epochs=3, batch_size=10, verbose=0,
+          callbacks=[callbacks.SwapEMAWeights(swap_on_epoch=True),
+                     callbacks.LambdaCallback(on_epoch_end=record)])
+    # at epoch end the model holds the averages and the optimizer the trained weights ...
+    for before, after in zip(averaged[:-1], trained[1:]):
+        assert not np.allclose(before[0], after[0])
+    # ... and the averages stay in the model after fit
+    for w, a in zip(m.get_weights(), averaged[-1]):
+        np.testing.assert_allclose(w, a)
+    with pytest.raises(ValueError, match="SwapEMAWeights needs an optimizer with use_ema=True"):
+        model().fit(X, Y, epochs=1, verbose=0, validation_data=(X, Y),
+                    callbacks=[callbacks.SwapEMAWeights()])
+
+
+# -- BackupAndRestore --------------------------------------------------------------------------------
+class Interrupt(callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise RuntimeError("interrupted")
+
+
+def adam_model():
+    from keras_facade import backend
+    backend.set_random_seed(7)
+    m = Sequential([Dense(2, activation="tanh", input_shape=(3,)), Dense(1)])
+    m.compile(optimizers.Adam(learning_rate=0.05), "mse")
+    return m
+
+
+def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
+    backup = tmp_path / "backup"
+    reference = adam_model()
+    reference.fit(X, Y, epochs=4, batch_size=8, shuffle=False, verbose=0)
+
+    m = adam_model()
+    with pytest.raises(RuntimeError, match="interrupted"):
+        m.fit(X, Y, epochs=4, batch_size=8, shuffle=False, verbose=0,
+              callbacks=[callbacks.BackupAndRestore(backup), Interrupt(2)])
+    assert sorted(os.listdir(backup)) == ["latest.weights.h5", "training_metadata.json"]
+    with open(backup / "training_metadata.json") as f:
+        assert f.read() == '{"epoch": 2, "batch": 0}'
+
+    resumed = adam_model()  # a fresh process: new model, new optimizer
+    recorder = Recorder()
+    history = resumed.fit(X, Y, epochs=4, batch_size=8, shuffle=False, verbose=0,
+                          callbacks=[callbacks.BackupAndRestore(backup), recorder])
+    assert [e[1] for e in recorder.events if e[0] == "epoch_begin"] == [2, 3]
+    assert history.epoch == [2, 3]
+    assert int(resumed.optimizer.iterations.item()) == 4 * 5
+    for a, b in zip(resumed.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for a, b in zip(resumed.optimizer.get_weights(), reference.optimizer.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not backup.exists()  # deleted after the run completed
+
+
+def test_backup_and_restore_batch_frequency_double_checkpoint_and_fallback(tmp_path):
+    backup = tmp_path / "b"
+    m = adam_model()
+    cb = callbacks.BackupAndRestore(backup, save_freq=3, double_checkpoint=True,
+                                    delete_checkpoint=False)
+    m.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0, callbacks=[cb])
+    names = sorted(os.listdir(backup))
+    assert names == ["latest.weights.h5", "latest.weights.h5.bkp", "training_metadata.json",
+                     "training_metadata.json.bkp"]
+    with open(backup / "training_metadata.json") as f:
+        assert f.read() == '{"epoch": 1, "batch": 3}'  # 2 x 5 batches: saved after 3, 6 and 9
+    with open(backup / "training_metadata.json.bkp") as f:
+        assert f.read() == '{"epoch": 1, "batch": 0}'
+    # a corrupt latest file falls back to the previous backup
+    (backup / "latest.weights.h5").write_bytes(b"not hdf5")
+    again = adam_model()
+    recorder = Recorder()
+    again.fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[
+        callbacks.BackupAndRestore(backup, double_checkpoint=True), recorder])
+    assert [e[1] for e in recorder.events if e[0] == "epoch_begin"] == [1]
+    assert not any(n.endswith(".tmp") for n in os.listdir(tmp_path))
+
+
+def test_backup_and_restore_arguments():
+    with pytest.raises(ValueError, match="BackupAndRestore: backup_dir must be a folder path"):
+        callbacks.BackupAndRestore("")
+    with pytest.raises(ValueError, match="save_freq must be 'epoch' or a positive number"):
+        callbacks.BackupAndRestore("x", save_freq="batch")
+    cb = callbacks.BackupAndRestore("x")
+    assert (cb.save_freq, cb.double_checkpoint, cb.delete_checkpoint) == ("epoch", False, True)

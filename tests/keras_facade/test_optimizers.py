@@ -401,3 +401,171 @@ def test_default_names_are_keras_3s():
         assert cls(name="mine").name == "mine"
     first, second = optimizers.Adagrad().name, optimizers.Adagrad().name
     assert first.startswith("adagrad") and second != first  # Keras numbers Adagrad's
+
+
+# -- Lion, Ftrl, Lamb, Adafactor -------------------------------------------------------------------
+def ref_lion(p, g, s, t, lr=0.001, beta_1=0.9, beta_2=0.99, wd=0.0):
+    p = p - p * wd * lr
+    m = s.get("m", 0 * p)
+    s["m"] = beta_2 * m + (1 - beta_2) * g
+    return p - lr * np.sign(beta_1 * m + (1 - beta_1) * g)
+
+
+def ref_ftrl(p, g, s, t, lr=0.001, power=-0.5, init=0.1, l1=0.0, l2=0.0, shrink=0.0, beta=0.0):
+    acc = s.get("a", 0 * p + init)
+    s["a"] = acc + g * g
+    s["z"] = s.get("z", 0 * p) + g + 2 * shrink * p - (s["a"] ** -power - acc ** -power) / lr * p
+    quadratic = s["a"] ** -power / lr + 2 * (l2 + beta / (2 * lr))
+    return np.where(np.abs(s["z"]) > l1, (np.sign(s["z"]) * l1 - s["z"]) / quadratic, 0.0)
+
+
+def ref_lamb(p, g, s, t, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, wd=0.0):
+    p = p - p * wd * lr
+    s["m"] = beta_1 * s.get("m", 0 * p) + (1 - beta_1) * g
+    s["v"] = beta_2 * s.get("v", 0 * p) + (1 - beta_2) * g * g
+    step = s["m"] / (1 - beta_1 ** t) / (np.sqrt(s["v"] / (1 - beta_2 ** t)) + epsilon)
+    w_norm, s_norm = np.linalg.norm(p), np.linalg.norm(step)
+    ratio = w_norm / s_norm if w_norm > 0 and s_norm > 0 else 1.0
+    return p - lr * ratio * step
+
+
+def ref_adafactor(p, g, s, t, lr=0.001, decay=-0.8, eps1=1e-30, eps2=1e-3, clip=1.0):
+    rms = lambda x: np.sqrt(np.mean(x * x))  # noqa: E731
+    b2 = 1 - t ** decay
+    g2 = g * g + eps1
+    if p.ndim >= 2:
+        s["r"] = b2 * s.get("r", np.zeros(p.shape[:-1])) + (1 - b2) * g2.mean(-1)
+        s["c"] = b2 * s.get("c", np.zeros(p.shape[-1:])) + (1 - b2) * g2.mean(-2)
+        v = np.outer(s["r"] / s["r"].mean(), s["c"])
+    else:
+        s["v"] = v = b2 * s.get("v", 0 * p) + (1 - b2) * g2
+    u = g / np.sqrt(v)
+    u = u / max(1.0, rms(u) / clip)
+    return p - max(eps2, rms(p)) * min(lr, 1 / np.sqrt(t)) * u
+
+
+NEW_CASES = [
+    (optimizers.Lion, {}, ref_lion, {}),
+    (optimizers.Lion, {"learning_rate": 0.01, "beta_1": 0.5, "weight_decay": 0.1}, ref_lion,
+     {"lr": 0.01, "beta_1": 0.5, "wd": 0.1}),
+    (optimizers.Ftrl, {}, ref_ftrl, {}),
+    (optimizers.Ftrl, {"learning_rate": 0.1, "learning_rate_power": -0.7, "l1_regularization_strength": 0.01,
+                       "l2_regularization_strength": 0.02, "l2_shrinkage_regularization_strength": 0.03,
+                       "beta": 0.5, "initial_accumulator_value": 0.3},
+     ref_ftrl, {"power": -0.7, "l1": 0.01, "l2": 0.02, "shrink": 0.03, "beta": 0.5, "init": 0.3}),
+    (optimizers.Lamb, {}, ref_lamb, {}),
+    (optimizers.Lamb, {"weight_decay": 0.1, "beta_1": 0.8}, ref_lamb, {"wd": 0.1, "beta_1": 0.8}),
+    (optimizers.Adafactor, {}, ref_adafactor, {}),
+    (optimizers.Adafactor, {"learning_rate": 0.5, "clip_threshold": 0.5, "epsilon_2": 0.5,
+                            "beta_2_decay": -0.5}, ref_adafactor,
+     {"clip": 0.5, "eps2": 0.5, "decay": -0.5}),
+]
+
+
+@pytest.mark.parametrize("cls,kwargs,ref,ref_kwargs", NEW_CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(NEW_CASES)])
+def test_newer_update_rules_match_keras_formula(cls, kwargs, ref, ref_kwargs):
+    test_update_rule_matches_keras_formula(cls, kwargs, ref, ref_kwargs)
+
+
+def test_newer_optimizers_state_names_shapes_and_order():
+    from keras_facade.variables import Variable
+    kernel, bias = Variable(np.zeros((2, 3)), name="kernel"), Variable(np.zeros(3), name="bias")
+    expected = {
+        optimizers.Lion: [("kernel_momentum", (2, 3)), ("bias_momentum", (3,))],
+        optimizers.Ftrl: [("kernel_accumulator", (2, 3)), ("kernel_linear", (2, 3)),
+                          ("bias_accumulator", (3,)), ("bias_linear", (3,))],
+        optimizers.Lamb: [("kernel_momentum", (2, 3)), ("kernel_velocity", (2, 3)),
+                          ("bias_momentum", (3,)), ("bias_velocity", (3,))],
+        optimizers.Adafactor: [("kernel", (2,)), ("kernel", (3,)), ("kernel_velocity", (2, 3)),
+                               ("bias", ()), ("bias", ()), ("bias_velocity", (3,))],
+    }
+    for cls, slots in expected.items():
+        opt = cls()
+        opt.build([kernel, bias])
+        got = [(str(v.name), tuple(v.shape)) for v in opt.variables]
+        assert got == [("iteration", ()), ("learning_rate", ())] + slots, cls
+    opt = optimizers.Ftrl(initial_accumulator_value=0.25)
+    opt.build([bias])
+    np.testing.assert_allclose(opt.variables[2].numpy(), 0.25)
+
+
+def test_newer_optimizers_config_defaults_and_round_trip():
+    defaults = {
+        optimizers.Lion: {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99},
+        optimizers.Ftrl: {"learning_rate": 0.001, "learning_rate_power": -0.5,
+                          "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+                          "l2_regularization_strength": 0.0,
+                          "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0},
+        optimizers.Lamb: {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+        optimizers.Adafactor: {"learning_rate": 0.001, "beta_2_decay": -0.8, "epsilon_1": 1e-30,
+                               "epsilon_2": 1e-3, "clip_threshold": 1.0, "relative_step": True},
+    }
+    for cls, values in defaults.items():
+        config = cls().get_config()
+        assert set(config) == {"name", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue",
+                               "use_ema", "ema_momentum", "ema_overwrite_frequency",
+                               "loss_scale_factor", "gradient_accumulation_steps"} | set(values)
+        assert {k: config[k] for k in values} == pytest.approx(values)
+        assert config["name"].startswith(cls.__name__.lower())
+        again = optimizers.deserialize(optimizers.serialize(cls(weight_decay=0.1, clipnorm=2.0)))
+        assert type(again) is cls and again.get_config()["clipnorm"] == 2.0
+        assert type(optimizers.get(cls.__name__.lower())) is cls
+
+
+def test_newer_optimizers_reject_bad_arguments():
+    with pytest.raises(ValueError, match=r"Lion: beta_1 must be in \(0, 1\].*got 0"):
+        optimizers.Lion(beta_1=0)
+    with pytest.raises(ValueError, match="Ftrl: l1_regularization_strength must be >= 0, got -1"):
+        optimizers.Ftrl(l1_regularization_strength=-1)
+    with pytest.raises(ValueError, match="Ftrl: learning_rate_power must be <= 0, got 0.5"):
+        optimizers.Ftrl(learning_rate_power=0.5)
+    with pytest.raises(TypeError, match=r"Lamb: unknown argument\(s\) \['amsgrad'\]"):
+        optimizers.Lamb(amsgrad=True)
+
+
+@pytest.mark.parametrize("cls", [optimizers.Lion, optimizers.Ftrl, optimizers.Lamb,
+                                 optimizers.Adafactor])
+def test_newer_optimizers_state_restores_and_steps_are_differentiable(cls):
+    rng = np.random.default_rng(5)
+    w = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+    grads = [ag.tensor(rng.normal(size=a.shape)) for a in w]
+    a = [ag.tensor(x, requires_grad=True) for x in w]
+    b = [ag.tensor(x, requires_grad=True) for x in w]
+    opt_a, opt_b = cls(learning_rate=0.1, use_ema=True), cls(learning_rate=0.1, use_ema=True)
+    opt_a.apply(grads, a)
+    opt_b.build(b)
+    opt_b.set_weights(opt_a.get_weights())  # restores by position
+    for p, q in zip(a, b):
+        q.data = p.numpy().copy()
+    opt_a.apply(grads, a)
+    opt_b.apply(grads, b)
+    for p, q in zip(a, b):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-12)
+    # a recorded step: the new parameters are differentiable w.r.t. the learning rate
+    opt = cls(learning_rate=0.1)
+    opt.build(b)
+    state = opt.variables
+    lr = ag.tensor(0.1, dtype="float64", requires_grad=True)
+    new_params, _ = opt.stateless_apply([state[0], lr] + state[2:], grads, b)
+    loss = sum(ag.sum(p * p) for p in new_params)
+    loss.backward()
+    assert lr.grad is not None and np.isfinite(lr.grad.numpy()).all()
+    eps = 1e-6
+    plus, _ = opt.stateless_apply([state[0], ag.tensor(0.1 + eps, dtype="float64")] + state[2:], grads, b)
+    minus, _ = opt.stateless_apply([state[0], ag.tensor(0.1 - eps, dtype="float64")] + state[2:], grads, b)
+    fd = sum(float(ag.sum(p * p).item()) - float(ag.sum(m * m).item()) for p, m in zip(plus, minus))
+    assert lr.grad.item() == pytest.approx(fd / (2 * eps), rel=1e-4, abs=1e-8)
+
+
+def test_state_variable_names_and_paths_follow_the_weight_paths_as_keras_3():
+    import keras_facade as keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    assert [(v.name, v.path) for v in model.optimizer.variables] == [
+        ("iteration", "adam/iteration"), ("learning_rate", "adam/learning_rate"),
+        ("sequential_dense_kernel_momentum", "adam/sequential_dense_kernel_momentum"),
+        ("sequential_dense_kernel_velocity", "adam/sequential_dense_kernel_velocity"),
+        ("sequential_dense_bias_momentum", "adam/sequential_dense_bias_momentum"),
+        ("sequential_dense_bias_velocity", "adam/sequential_dense_bias_velocity")]
