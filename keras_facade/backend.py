@@ -88,8 +88,9 @@ def reset_uids():
     _uids.clear()
 
 
-def clear_session():
-    """Reset the automatic name counters (and the learning phase)."""
+def clear_session(free_memory=True):
+    """Reset the automatic name counters (and the learning phase). ``free_memory`` (Keras 3) is
+    accepted: nothing is cached between sessions here, memory is freed with the objects."""
     reset_uids()
     _settings["learning_phase"] = None
 

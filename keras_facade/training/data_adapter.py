@@ -1,7 +1,8 @@
 """Feeding data to the training loops: arrays (single, lists or dicts for several inputs/outputs),
 Python generators, ``keras_facade.utils.Sequence`` objects (ImageDataGenerator iterators are
-Sequences), validation_split, shuffling ('batch' too), class and sample weights, and the input
-checks that must fail before any weight changes (sample counts, NaN/inf, class ids).
+Sequences), re-iterable datasets (``image_dataset_from_directory`` & co.), validation_split,
+shuffling ('batch' too), class and sample weights, and the input checks that must fail before any
+weight changes (sample counts, NaN/inf, class ids).
 
 Batches are numpy structures; the trainer turns them into tensors on the model's device.
 """
@@ -31,8 +32,13 @@ def is_generator(data):
     return not is_sequence(data) and hasattr(data, "__next__")
 
 
+def is_dataset(data):
+    """A re-iterable dataset of batches with a ``cardinality()`` (``Dataset``, tf.data-like)."""
+    return not is_sequence(data) and hasattr(data, "cardinality") and hasattr(data, "__iter__")
+
+
 def is_batch_source(data):
-    return is_sequence(data) or is_generator(data)
+    return is_sequence(data) or is_generator(data) or is_dataset(data)
 
 
 # -- arrays ---------------------------------------------------------------------------------------
@@ -160,6 +166,27 @@ def unpack(item, where):
     return item, None, None
 
 
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch tuple Keras expects: ``x`` alone (``(x,)`` when ``x`` is a list or tuple, so
+    it is not read as ``(x, y)``), ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``
+    (a list counts as a tuple); the missing parts are None."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"unpack_x_y_sample_weight: data must be x, (x,), (x, y) or (x, y, "
+                         f"sample_weight); got a tuple of {len(data)} items: {data!r}")
+    return tuple(data) + (None,) * (3 - len(data))
+
+
 class ArrayBatches:
     """Epochs of batches from in-memory arrays. Without ``steps_per_epoch`` each epoch is one pass
     (shuffled every epoch when ``shuffle``; 'batch' shuffles the order of whole batches); with it,
@@ -273,6 +300,32 @@ class GeneratorBatches:
             yield standardize_batch(item, self.where)
 
 
+class DatasetBatches(GeneratorBatches):
+    """Epochs over a re-iterable dataset, as Keras runs a tf.data.Dataset: without ``steps``
+    every epoch is one full pass; with ``steps`` a single stream continues across epochs (use
+    ``repeat()``), and running dry ends training. ``shuffle`` is the dataset's own business."""
+
+    def __init__(self, dataset, steps=None, where="fit", steps_arg="steps_per_epoch"):
+        size = int(dataset.cardinality())
+        if steps is None and size == -1:
+            raise ValueError(f"{where}: the dataset is infinite (repeat() without a count); "
+                             f"pass {steps_arg}")
+        super().__init__(iter(dataset), steps, where, steps_arg)
+        self.dataset, self.one_stream = dataset, steps is not None
+        if steps is None and size >= 0:
+            self.steps = size
+
+    def epoch(self):
+        if self.one_stream:
+            return super().epoch()
+        self.generator = iter(self.dataset)
+        return self._one_pass()
+
+    def _one_pass(self):
+        yield from super().epoch()
+        self.exhausted = False  # the end of a pass is the end of the epoch, not of the data
+
+
 def standardize_batch(item, where):
     x, y, sw = unpack(item, where)
     x, y, sw = standardize(x, "x"), standardize(y, "y"), standardize(sw, "sample_weight")
@@ -291,6 +344,9 @@ def batch_source(x, y=None, sample_weight=None, batch_size=None, steps=None, shu
     if is_generator(x):
         _no_separate_targets(y, sample_weight, where)
         return GeneratorBatches(x, steps, where=where, steps_arg=steps_arg)
+    if is_dataset(x):
+        _no_separate_targets(y, sample_weight, where)
+        return DatasetBatches(x, steps, where=where, steps_arg=steps_arg)
     if x is None:
         raise ValueError(f"{where}: no input data (x is None)")
     return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
@@ -299,8 +355,8 @@ def batch_source(x, y=None, sample_weight=None, batch_size=None, steps=None, shu
 
 def _no_separate_targets(y, sample_weight, where):
     if y is not None or sample_weight is not None:
-        raise ValueError(f"{where}: when x is a generator or Sequence it yields the targets (and "
-                         f"sample weights) itself; do not pass y or sample_weight")
+        raise ValueError(f"{where}: when x is a generator, Sequence or dataset it yields the "
+                         f"targets (and sample weights) itself; do not pass y or sample_weight")
 
 
 def to_tensors(structure, device=None):
