@@ -27,6 +27,10 @@ _RNN = dict(_WEIGHTS, output_dim="units", inner_init="recurrent_initializer",
             inner_activation="recurrent_activation", U_regularizer="recurrent_regularizer",
             U_constraint="recurrent_constraint", dropout_W="dropout", dropout_U="recurrent_dropout",
             consume_less="implementation")
+_CONV_LSTM2D = dict(_WEIGHTS, nb_filter="filters", subsample="strides", border_mode="padding",
+                    dim_ordering="data_format", inner_init="recurrent_initializer",
+                    U_regularizer="recurrent_regularizer", inner_activation="recurrent_activation",
+                    dropout_W="dropout", dropout_U="recurrent_dropout")
 
 
 class Conversion:
@@ -82,7 +86,10 @@ def _conv_kernel(rank):
                 if len(size) != rank:
                     raise TypeError(f"Convolution layer: {'/'.join(dims)} give {len(size)} kernel "
                                     f"dimensions, expected {rank}")
-                args = args[:1] + [size]
+                if args:
+                    args = args[:1] + [size]
+                else:  # filters given as a keyword too (nb_filter=)
+                    kwargs["kernel_size"] = size
                 notes.append("kernel_size")
         if rank == 2 and "output_shape" in kwargs:  # Deconvolution2D(..., output_shape)
             kwargs.pop("output_shape")
@@ -117,8 +124,8 @@ def _conv1d(args, kwargs, notes):
     return _input_dim_length(args, kwargs, notes)
 
 
-def _recurrent(args, kwargs, notes):
-    args, kwargs = _input_dim_length(args, kwargs, notes)
+def _forget_bias_init(args, kwargs, notes):
+    """Keras 1 ``forget_bias_init='one'`` -> ``unit_forget_bias=True``; other values are dropped."""
     if "forget_bias_init" in kwargs:
         value = kwargs.pop("forget_bias_init")
         if value in ("one", "ones"):
@@ -126,8 +133,13 @@ def _recurrent(args, kwargs, notes):
         else:
             warnings.warn(f"The `forget_bias_init` argument ({value!r}) has been ignored: only "
                           f"'one' has an equivalent (`unit_forget_bias=True`).", UserWarning,
-                          stacklevel=4)
+                          stacklevel=5)
         notes.append("forget_bias_init")
+    return args, kwargs
+
+
+def _recurrent(args, kwargs, notes):
+    args, kwargs = _forget_bias_init(*_input_dim_length(args, kwargs, notes), notes)
     if kwargs.get("consume_less") is not None:
         kwargs["consume_less"] = {"cpu": 0, "mem": 1, "gpu": 2}.get(kwargs["consume_less"],
                                                                       kwargs["consume_less"])
@@ -135,6 +147,11 @@ def _recurrent(args, kwargs, notes):
         kwargs["implementation" if "implementation" in kwargs else "consume_less"] = 1
         notes.append("implementation")
     return args, kwargs
+
+
+def _conv_lstm2d(args, kwargs, notes):
+    """Keras 1 ConvLSTM2D: ``forget_bias_init`` and the kernel given as rows/columns."""
+    return _conv_kernel(2)(*_forget_bias_init(args, kwargs, notes), notes)
 
 
 def _embedding(args, kwargs, notes):
@@ -218,6 +235,8 @@ TABLE = {
     "Conv3D": Conversion(_CONV, _DIM_ORDERING, _conv_kernel(3)),
     "Conv2DTranspose": Conversion(_CONV, _DIM_ORDERING, _deconv2d),
     "SeparableConv2D": Conversion(_CONV, _DIM_ORDERING, _separable2d),
+    "LocallyConnected1D": Conversion(_CONV, preprocess=_conv1d),
+    "LocallyConnected2D": Conversion(_CONV, _DIM_ORDERING, _conv_kernel(2)),
     "MaxPooling1D": Conversion(_POOL_1D),
     "AveragePooling1D": Conversion(_POOL_1D),
     "MaxPooling2D": Conversion(_SPATIAL, _DIM_ORDERING),
@@ -231,6 +250,7 @@ TABLE = {
     "SimpleRNN": Conversion(_RNN, preprocess=_recurrent),
     "LSTM": Conversion(_RNN, preprocess=_recurrent),
     "GRU": Conversion(_RNN, preprocess=_recurrent),
+    "ConvLSTM2D": Conversion(_CONV_LSTM2D, _DIM_ORDERING, _conv_lstm2d),
     "BatchNormalization": Conversion({"beta_init": "beta_initializer",
                                       "gamma_init": "gamma_initializer"},
                                      preprocess=_batch_normalization),
