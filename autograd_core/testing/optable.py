@@ -23,6 +23,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from .. import nn as _nn
 from .. import ops as ag
 from . import strategies as S
 from .opspec import (CHECKS, Case, Domain, OpSpec, arrays_with, elementwise,  # noqa: F401
@@ -385,3 +386,241 @@ _add("repeat", ag.repeat, np.repeat,
 _add("tile", ag.tile, np.tile,
      arrays_with(lambda s: st.fixed_dictionaries(
          {"reps": st.integers(1, 2) | st.lists(st.integers(1, 2), max_size=3).map(tuple)})))
+
+
+# activations of autograd_core.nn
+def _np_celu(x, alpha):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+
+
+def _np_shrink(soft):
+    def ref(x, threshold):
+        kept = np.abs(x) > threshold
+        return np.where(kept, x - np.sign(x) * threshold if soft else x, 0.0)
+    return ref
+
+
+def _params(**choices):
+    return lambda shape: st.fixed_dictionaries({k: st.sampled_from(v) for k, v in choices.items()})
+
+
+# kinks avoided: the derivatives there are tested in tests/autograd_core/nn/test_activations_more.py
+_SHRINK = _params(threshold=[0.3, 0.5, 1.0])
+_SHRINK_KINKS = Domain(-3.0, 3.0, avoid=(-1.0, -0.5, -0.3, 0.3, 0.5, 1.0))
+_UNIT_KINKS = Domain(-3.0, 3.0, avoid=(-1.0, 1.0))
+_add("celu", _nn.celu, _np_celu, arrays_with(_params(alpha=[0.5, 1.0, 2.0]), _KINK0))
+_add("hard_tanh", _nn.hard_tanh, lambda x: np.clip(x, -1, 1), elementwise(_UNIT_KINKS))
+_add("hard_shrink", _nn.hard_shrink, _np_shrink(False),
+     arrays_with(_SHRINK, _SHRINK_KINKS))
+_add("soft_shrink", _nn.soft_shrink, _np_shrink(True),
+     arrays_with(_SHRINK, _SHRINK_KINKS))
+_add("tanh_shrink", _nn.tanh_shrink, lambda x: x - np.tanh(x), elementwise(_ANY))
+_add("log_sigmoid", _nn.log_sigmoid, lambda x: -np.logaddexp(0, -x), elementwise(_ANY))
+_add("sparse_plus", _nn.sparse_plus,
+     lambda x: np.where(x <= -1, 0.0, np.where(x < 1, (x + 1) ** 2 / 4, x)), elementwise(_UNIT_KINKS))
+_add("squareplus", _nn.squareplus, lambda x, b: (x + np.sqrt(x * x + b)) / 2,
+     arrays_with(_params(b=[0.5, 4])))
+_add("threshold", _nn.threshold, lambda x, threshold, default_value: np.where(
+    x > threshold, x, default_value),
+    arrays_with(_params(threshold=[-0.5, 0.3], default_value=[0.0, -2.0]),
+                Domain(-3.0, 3.0, avoid=(-0.5, 0.3))))
+_add("sparse_sigmoid", _nn.sparse_sigmoid, lambda x: np.clip((x + 1) / 2, 0, 1),
+     elementwise(_UNIT_KINKS))
+
+
+@st.composite
+def _glu_cases(draw):
+    shape = list(draw(S.shapes(min_dims=1, max_side=3)))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    shape[axis] *= 2
+    return Case((draw(_ANY.points(tuple(shape))),), {"axis": axis})
+
+
+def _np_glu(x, axis):
+    a, b = np.split(x, 2, axis=axis)
+    return a * _np_sigmoid(b)
+
+
+_add("glu", _nn.glu, _np_glu, _glu_cases())
+
+
+def _np_sparsemax_tau(x, axis):
+    """The threshold tau of sparsemax by its definition: sum(max(x - tau, 0)) = 1 along ``axis``
+    (found by bisection)."""
+    lo, hi = x.min(axis, keepdims=True) - 1, x.max(axis, keepdims=True)
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        above = np.maximum(x - mid, 0).sum(axis, keepdims=True) > 1
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    return (lo + hi) / 2
+
+
+def _np_sparsemax(x, axis=-1):
+    return np.maximum(x - _np_sparsemax_tau(x, axis), 0)
+
+
+@st.composite
+def _sparsemax_cases(draw):
+    """Entries kept 0.05 away from tau, where the support (and so the derivative) changes."""
+    shape = draw(S.shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    x = draw(_DISTINCT.points(shape).filter(
+        lambda x: np.abs(x - _np_sparsemax_tau(x, axis)).min() > 0.05))
+    return Case((x,), {"axis": axis})
+
+
+_add("sparsemax", _nn.sparsemax, _np_sparsemax, _sparsemax_cases())
+_prim("sparsemax_support", lambda x, axis: _nn.activations._sparsemax_support(x, axis=axis),
+      lambda x, axis: x > _np_sparsemax_tau(x, axis), _sparsemax_cases(), checks=_NO_GRAD)
+
+
+# convolution and pooling of autograd_core.nn, 1-D to 3-D: the references loop over the kernel
+# taps (convolutions) or the output positions (pooling), TensorFlow's 'same' padding written out
+from .. import nn as _conv_nn  # noqa: E402
+
+
+def _np_same_pads(n, k, s, d=1):
+    span = (k - 1) * d + 1
+    total = max((-(-n // s) - 1) * s + span - n, 0)
+    return total // 2, total - total // 2
+
+
+def _np_tuple(value, rank):
+    return tuple(np.broadcast_to(np.asarray(value, dtype=int), (rank,)))
+
+
+def np_conv(x, w, b=None, stride=1, padding="valid", dilation=1, groups=1):
+    """N-D correlation: x (N, spatial..., C), w (k..., C/groups, O); padding 'valid', 'same',
+    'causal'."""
+    r = x.ndim - 2
+    s, d, ks = _np_tuple(stride, r), _np_tuple(dilation, r), w.shape[:r]
+    pads = [(0, 0) if padding == "valid" else ((k - 1) * di, 0) if padding == "causal" else
+            _np_same_pads(n, k, si, di) for n, k, si, di in zip(x.shape[1:-1], ks, s, d)]
+    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)])
+    outs = [(n - (k - 1) * di - 1) // si + 1 for n, k, si, di in zip(xp.shape[1:-1], ks, s, d)]
+    cin, og = w.shape[-2], w.shape[-1] // groups
+    y = np.zeros((x.shape[0], *outs, w.shape[-1]))
+    for tap in np.ndindex(*ks):
+        patch = xp[(slice(None),) + tuple(slice(t * di, t * di + si * (m - 1) + 1, si)
+                                          for t, si, di, m in zip(tap, s, d, outs))]
+        for g in range(groups):
+            y[..., g * og:(g + 1) * og] += patch[..., g * cin:(g + 1) * cin] @ \
+                w[tap][:, g * og:(g + 1) * og]
+    return y if b is None else y + b
+
+
+def np_conv_transpose(x, w, b=None, stride=1, padding="valid", output_padding=None, dilation=1):
+    """N-D transposed convolution, w (k..., O, C): every input position scattered through the
+    kernel, then the Keras output window cut out."""
+    r = x.ndim - 2
+    s, d, ks = _np_tuple(stride, r), _np_tuple(dilation, r), w.shape[:r]
+    extra = (None,) * r if output_padding is None else _np_tuple(output_padding, r)
+    spans = [(k - 1) * di + 1 for k, di in zip(ks, d)]
+    full = np.zeros((x.shape[0],) + tuple((n - 1) * si + sp for n, si, sp in
+                                         zip(x.shape[1:-1], s, spans)) + (w.shape[-2],))
+    for tap in np.ndindex(*ks):
+        key = tuple(slice(t * di, t * di + si * (n - 1) + 1, si)
+                    for t, si, di, n in zip(tap, s, d, x.shape[1:-1]))
+        full[(slice(None),) + key] += x @ w[tap].T
+    sizes = [n * si + max(sp - si, 0) if p is None and padding == "valid" else n * si if p is None
+             else (n - 1) * si + sp - 2 * (sp // 2 if padding == "same" else 0) + p
+             for n, si, sp, p in zip(x.shape[1:-1], s, spans, extra)]
+    starts = [0 if padding == "valid" else _np_same_pads(m, k, si, di)[0]
+              for m, k, si, di in zip(sizes, ks, s, d)]
+    part = full[(slice(None),) + tuple(slice(a, a + m) for a, m in zip(starts, sizes))]
+    out = np.zeros((x.shape[0], *sizes, w.shape[-2]))
+    out[(slice(None),) + tuple(slice(0, m) for m in part.shape[1:-1])] = part
+    return out if b is None else out + b
+
+
+def np_depthwise(x, w, b=None, stride=1, padding="valid", dilation=1):
+    """Depthwise convolution, w (k..., C, M): the grouped convolution with one group a channel."""
+    c, m = w.shape[-2:]
+    return np_conv(x, w.reshape(w.shape[:-2] + (1, c * m)), b, stride, padding, dilation, c)
+
+
+def np_pool(x, pool_size, strides=None, padding="valid", kind="max"):
+    """N-D max or average pooling; 'same' windows hold only their real elements."""
+    r = x.ndim - 2
+    pool = _np_tuple(pool_size, r)
+    s = pool if strides is None else _np_tuple(strides, r)
+    pads = [(0, 0) if padding == "valid" else _np_same_pads(n, k, si)
+            for n, k, si in zip(x.shape[1:-1], pool, s)]
+    xp = np.pad(x.astype(float), [(0, 0)] + pads + [(0, 0)], constant_values=np.nan)
+    outs = [(n - k) // si + 1 for n, k, si in zip(xp.shape[1:-1], pool, s)]
+    y = np.zeros((x.shape[0], *outs, x.shape[-1]))
+    for pos in np.ndindex(*outs):
+        win = xp[(slice(None),) + tuple(slice(p * si, p * si + k) for p, si, k in
+                                        zip(pos, s, pool))].reshape(x.shape[0], -1, x.shape[-1])
+        y[(slice(None),) + pos] = np.nanmax(win, 1) if kind == "max" else np.nanmean(win, 1)
+    return y
+
+
+@st.composite
+def _window_geometry(draw, rank, max_size, max_kernel, paddings=("valid", "same")):
+    """Sizes, kernel, strides, dilation and padding of a window that fits its input."""
+    sizes = tuple(draw(st.integers(1, max_size)) for _ in range(rank))
+    kernel = tuple(draw(st.integers(1, max_kernel)) for _ in range(rank))
+    strides = tuple(draw(st.integers(1, 2)) for _ in range(rank))
+    dilation = (1,) * rank if max(strides) > 1 else \
+        tuple(draw(st.integers(1, 2)) for _ in range(rank))
+    padding = draw(st.sampled_from(paddings))
+    if padding == "valid" and any((k - 1) * d + 1 > n for k, d, n in zip(kernel, dilation, sizes)):
+        padding = "same"
+    return sizes, kernel, strides, dilation, padding
+
+
+@st.composite
+def _conv_cases(draw, rank, paddings=("valid", "same")):
+    sizes, kernel, strides, dilation, padding = draw(
+        _window_geometry(rank, 4 if rank < 3 else 3, 3 if rank < 3 else 2, paddings))
+    groups = draw(st.sampled_from([1, 2]))
+    cin, cout = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    arrays = (draw(_ANY.points((1,) + sizes + (cin,))),
+              draw(_ANY.points(kernel + (cin // groups, cout))), draw(_ANY.points((cout,))))
+    return Case(arrays, {"stride": strides, "padding": padding, "dilation": dilation,
+                         "groups": groups})
+
+
+@st.composite
+def _conv_transpose_cases(draw, rank):
+    sizes, kernel, _, dilation, padding = draw(_window_geometry(rank, 3, 3))
+    strides = tuple(draw(st.integers(1, 3)) for _ in range(rank)) if max(dilation) == 1 else \
+        (1,) * rank
+    extra = None
+    odd = all(((k - 1) * d) % 2 == 0 for k, d in zip(kernel, dilation))
+    if draw(st.booleans()) and (padding == "valid" or odd):  # TensorFlow's valid sizes
+        extra = tuple(draw(st.integers(0, s - 1)) for s in strides)
+    cin, cout = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    arrays = (draw(_ANY.points((1,) + sizes + (cin,))), draw(_ANY.points(kernel + (cout, cin))),
+              draw(_ANY.points((cout,))))
+    return Case(arrays, {"stride": strides, "padding": padding, "output_padding": extra,
+                         "dilation": dilation})
+
+
+@st.composite
+def _depthwise1d_cases(draw):
+    sizes, kernel, strides, dilation, padding = draw(_window_geometry(1, 5, 3))
+    c, m = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    arrays = (draw(_ANY.points((1,) + sizes + (c,))), draw(_ANY.points(kernel + (c, m))),
+              draw(_ANY.points((c * m,))))
+    return Case(arrays, {"stride": strides, "padding": padding, "dilation": dilation})
+
+
+@st.composite
+def _pool3d_cases(draw):
+    sizes, pool, _, _, padding = draw(_window_geometry(3, 3, 3))
+    strides = draw(st.none() | st.tuples(*[st.integers(1, 3)] * 3))
+    x = draw(_DISTINCT.points((1,) + sizes + (draw(st.integers(1, 2)),)))
+    return Case((x,), {"pool_size": pool, "strides": strides, "padding": padding})
+
+
+for _rank in (1, 2, 3):
+    _add(f"conv{_rank}d", getattr(_conv_nn, f"conv{_rank}d"), np_conv,
+         _conv_cases(_rank, ("valid", "same", "causal") if _rank == 1 else ("valid", "same")))
+    _add(f"conv{_rank}d_transpose", getattr(_conv_nn, f"conv{_rank}d_transpose"),
+         np_conv_transpose, _conv_transpose_cases(_rank))
+_add("depthwise_conv1d", _conv_nn.depthwise_conv1d, np_depthwise, _depthwise1d_cases())
+_add("max_pool3d", _conv_nn.max_pool3d, np_pool, _pool3d_cases())
+_add("avg_pool3d", _conv_nn.avg_pool3d, lambda x, **p: np_pool(x, kind="avg", **p),
+     _pool3d_cases())
