@@ -115,8 +115,10 @@ class MetricsContainer:
                     name = _metric_name(s)
                     entries.append((f"{output_names[i]}_{name}" if multi else name, i, s, weighted))
         taken = {name for name, _, _, weighted in entries if not weighted}
-        self.entries = [(f"weighted_{name}" if weighted and name in taken else name, i, s, weighted)
-                        for name, i, s, weighted in entries]
+        entries = [(f"weighted_{name}" if weighted and name in taken else name, i, s, weighted)
+                   for name, i, s, weighted in entries]
+        self.entries = [(name, i, s, weighted) for name, (_, i, s, weighted)
+                        in zip(_unique([e[0] for e in entries]), entries)]
         self.names = [name for name, _, _, _ in self.entries]
         self.built = False
 
@@ -227,3 +229,23 @@ def resolve_kind(y_true, y_pred, loss_fn):
 
 def detach_all(values):
     return [v.detach() if isinstance(v, ag.Tensor) else v for v in values]
+
+
+def _unique(names):
+    """Repeated log names get ``_1``, ``_2``... as in Keras 3 (``['mae', 'mae']`` logs ``mae`` and
+    ``mae_1``), so no metric overwrites another."""
+    seen, out = set(names), []
+    counts = {}
+    for name in names:
+        if name in counts:
+            while True:
+                counts[name] += 1
+                candidate = f"{name}_{counts[name]}"
+                if candidate not in seen:
+                    break
+            seen.add(candidate)
+            out.append(candidate)
+        else:
+            counts[name] = 0
+            out.append(name)
+    return out

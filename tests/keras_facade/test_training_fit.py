@@ -179,3 +179,17 @@ def test_custom_training_loop_with_tensors():
     assert loss.item() < 0.6 * first
     assert int(opt.iterations.item()) == 30
     assert all(w.is_leaf for w in m.trainable_weights)
+
+
+def test_repeated_metric_names_get_suffixes_instead_of_overwriting():
+    import keras_facade as keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy",
+                  metrics=["mae", keras.metrics.MeanAbsoluteError(name="mae"), "mse", "mae"])
+    x, y = np.ones((4, 3), "float32"), np.full((4, 2), 0.25, "float32")
+    history = model.fit(x, y, verbose=0, validation_split=0.5)
+    assert sorted(history.history) == sorted(
+        ["loss", "mae", "mae_1", "mse", "mae_2"] + [f"val_{k}" for k in
+                                                    ("loss", "mae", "mae_1", "mse", "mae_2")])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert logs["mae"] == logs["mae_1"] == logs["mae_2"] > 0
