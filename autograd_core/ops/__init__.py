@@ -10,7 +10,11 @@ from .math import (add, subtract, sub, multiply, mul, divide, div, true_divide, 
                    minimum, equal, not_equal, less, less_equal, greater, greater_equal, logical_and,
                    logical_or, logical_not, negative, neg, exp, expm1, log, log1p, log2, log10, sqrt,
                    sin, cos, tan, tanh, sigmoid, relu, abs, absolute, sign, erf, isnan, isfinite,
-                   floor, round, square, reciprocal, clip, where, cast, to_device, lerp, addcdiv)
+                   floor, round, square, reciprocal, clip, where, cast, to_device, lerp, addcdiv,
+                   sinh, cosh, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, ceil, trunc,
+                   isinf, signbit, bitwise_not, arctan2, mod, fmod, floor_divide, nextafter,
+                   logical_xor, bitwise_and, bitwise_or, bitwise_xor, left_shift, right_shift, gcd,
+                   lcm)
 from .reductions import (sum, mean, max, min, amax, amin, prod, var, std, logsumexp, cumsum, argmax,
                          argmin, any, all)
 from .shape import (reshape, transpose, permute_dims, swapaxes, moveaxis, expand_dims, squeeze,

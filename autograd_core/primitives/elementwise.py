@@ -302,3 +302,64 @@ isnan = primitive("isnan", lambda xp, a: xp.isnan(a), differentiable=False)
 isfinite = primitive("isfinite", lambda xp, a: xp.isfinite(a), differentiable=False)
 floor = primitive("floor", lambda xp, a: xp.floor(a), **_STEP)
 round = primitive("round", lambda xp, a: xp.round(a), **_STEP)
+
+# -- more unary math: hyperbolic and inverse trigonometric functions ------------------------------
+sinh = primitive("sinh", lambda xp, x: xp.sinh(x),
+                 vjps=[lambda g, out, x: g * O.cosh(x)], jvps=[lambda t, out, x: t * O.cosh(x)])
+
+cosh = primitive("cosh", lambda xp, x: xp.cosh(x),
+                 vjps=[lambda g, out, x: g * O.sinh(x)], jvps=[lambda t, out, x: t * O.sinh(x)])
+
+
+def _inverse_trig(name, fwd, slope):
+    """A primitive whose derivative is ``slope(x)`` (with a pole at the ends of its domain)."""
+    return primitive(name, fwd, vjps=[lambda g, out, x: _safe(g, g * slope(x))],
+                     jvps=[lambda t, out, x: t * slope(x)])
+
+
+arcsin = _inverse_trig("arcsin", lambda xp, x: xp.arcsin(x), lambda x: 1 / O.sqrt(1 - x * x))
+arccos = _inverse_trig("arccos", lambda xp, x: xp.arccos(x), lambda x: -1 / O.sqrt(1 - x * x))
+arctan = _inverse_trig("arctan", lambda xp, x: xp.arctan(x), lambda x: 1 / (1 + x * x))
+arcsinh = _inverse_trig("arcsinh", lambda xp, x: xp.arcsinh(x), lambda x: 1 / O.sqrt(x * x + 1))
+arccosh = _inverse_trig("arccosh", lambda xp, x: xp.arccosh(x), lambda x: 1 / O.sqrt(x * x - 1))
+arctanh = _inverse_trig("arctanh", lambda xp, x: xp.arctanh(x), lambda x: 1 / (1 - x * x))
+
+
+def _arctan2_scale(a, b):
+    return 1 / (a * a + b * b)
+
+
+arctan2 = primitive(
+    "arctan2", lambda xp, a, b: xp.arctan2(a, b),
+    vjps=[lambda g, out, a, b: _safe(g, g * b * _arctan2_scale(a, b)),
+          lambda g, out, a, b: _safe(g, -g * a * _arctan2_scale(a, b))],
+    jvps=[lambda t, out, a, b: t * b * _arctan2_scale(a, b),
+          lambda t, out, a, b: -t * a * _arctan2_scale(a, b)])
+
+# remainders: d/da = 1, d/db = -(the integer quotient), as PyTorch
+mod = primitive("mod", lambda xp, a, b: xp.mod(a, b),
+                vjps=[lambda g, out, a, b: g, lambda g, out, a, b: -g * O.floor(a / b)],
+                jvps=[lambda t, out, a, b: t, lambda t, out, a, b: -t * O.floor(a / b)])
+fmod = primitive("fmod", lambda xp, a, b: xp.fmod(a, b),
+                 vjps=[lambda g, out, a, b: g, lambda g, out, a, b: -g * O.trunc(a / b)],
+                 jvps=[lambda t, out, a, b: t, lambda t, out, a, b: -t * O.trunc(a / b)])
+
+# piecewise constant (zero derivative) and integer/bit operations (no gradient)
+ceil = primitive("ceil", lambda xp, a: xp.ceil(a), **_STEP)
+trunc = primitive("trunc", lambda xp, a: xp.trunc(a), **_STEP)
+floor_divide = primitive(
+    "floor_divide", lambda xp, a, b: xp.floor_divide(a, b),
+    vjps=[lambda g, out, a, b: O.zeros_like(g)] * 2,
+    jvps=[lambda t, out, a, b: O.zeros_like(t)] * 2)
+isinf = primitive("isinf", lambda xp, a: xp.isinf(a), differentiable=False)
+signbit = primitive("signbit", lambda xp, a: xp.signbit(a), differentiable=False)
+logical_xor = primitive("logical_xor", lambda xp, a, b: xp.logical_xor(a, b), differentiable=False)
+nextafter = primitive("nextafter", lambda xp, a, b: xp.nextafter(a, b), differentiable=False)
+bitwise_and = primitive("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), differentiable=False)
+bitwise_or = primitive("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), differentiable=False)
+bitwise_xor = primitive("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b), differentiable=False)
+bitwise_not = primitive("bitwise_not", lambda xp, a: xp.invert(a), differentiable=False)
+left_shift = primitive("left_shift", lambda xp, a, b: xp.left_shift(a, b), differentiable=False)
+right_shift = primitive("right_shift", lambda xp, a, b: xp.right_shift(a, b), differentiable=False)
+gcd = primitive("gcd", lambda xp, a, b: xp.gcd(a, b), differentiable=False)
+lcm = primitive("lcm", lambda xp, a, b: xp.lcm(a, b), differentiable=False)
