@@ -264,6 +264,8 @@ class Layer:
     #: integer inputs are cast to the layer's float dtype before ``call`` (Embedding keeps them)
     _cast_inputs = True
     _call_params = {}
+    #: a ``keras.ops`` call in a functional graph: a node, but not one of ``model.layers``
+    _is_operation = False
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         unknown = sorted(set(kwargs) - BASE_KWARGS)

@@ -39,6 +39,30 @@ class KerasTensor:
                         "receives. Build a Model from it and call the model on arrays.")
 
 
+def _symbolic_operator(name, op_name, swap=False):
+    """``KerasTensor.<name>``: ``keras.ops.<op_name>``, recorded as one node of the graph."""
+    def method(self, *others):
+        from .. import ops
+        operands = (others[0], self) if swap else (self,) + others
+        return getattr(ops, op_name)(*operands)
+    method.__name__ = name
+    return method
+
+
+for _name, _op in {
+        "__add__": "add", "__sub__": "subtract", "__mul__": "multiply",
+        "__truediv__": "true_divide", "__floordiv__": "floor_divide", "__mod__": "mod",
+        "__pow__": "power", "__matmul__": "matmul", "__lt__": "less", "__le__": "less_equal",
+        "__gt__": "greater", "__ge__": "greater_equal", "__and__": "logical_and",
+        "__or__": "logical_or", "__xor__": "logical_xor", "__neg__": "negative",
+        "__abs__": "absolute", "__invert__": "logical_not", "__getitem__": "get_item"}.items():
+    setattr(KerasTensor, _name, _symbolic_operator(_name, _op))
+    if _name in ("__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
+                 "__pow__", "__matmul__", "__and__", "__or__", "__xor__"):
+        _rname = "__r" + _name[2:]
+        setattr(KerasTensor, _rname, _symbolic_operator(_rname, _op, swap=True))
+
+
 class InputLayer(Layer):
     """The layer behind ``Input``: it holds the symbolic tensor a functional model starts from."""
 

@@ -93,13 +93,15 @@ def _pack_shapes(shapes, leaves):
     return nest.map_shapes(lambda s: next(it), shapes)
 
 
-def infer_output_specs(layer, inputs, args=(), kwargs=None):
+def infer_output_specs(layer, inputs, args=(), kwargs=None, shapes=True):
     """Output shapes and dtypes found by running ``call`` on small dummy inputs without recording.
 
-    ``inputs`` holds KerasTensors or shapes. Unknown dimensions are tried with two sizes; output
-    dimensions that follow them are unknown (None) too; the first (batch) dimension always is.
+    ``inputs`` holds KerasTensors or (with ``shapes``) shapes. Unknown dimensions are tried with two
+    sizes; output dimensions that follow them are unknown (None) too; the first (batch) dimension
+    of a layer's output always is (an operation's only when it follows an unknown one).
     """
-    inputs = _as_keras(inputs, layer.dtype)
+    if shapes:
+        inputs = _as_keras(inputs, layer.dtype)
     kwargs = dict(kwargs or {})
     unknown = any(d is None for t in nest.flatten((inputs, args, kwargs))
                   if isinstance(t, KerasTensor) for d in t.shape)
@@ -111,7 +113,7 @@ def infer_output_specs(layer, inputs, args=(), kwargs=None):
     for i, t in enumerate(flats[0]):
         shape = [d if all(len(f[i].shape) == len(t.shape) and f[i].shape[j] == d for f in flats[1:])
                  else None for j, d in enumerate(t.shape)]
-        if shape:
+        if shape and not layer._is_operation:
             shape[0] = None
         shapes.append(tuple(shape))
         dtypes.append(str(t.dtype))
@@ -151,7 +153,7 @@ def _dummy_run(layer, inputs, args, kwargs, sizes):
     saved = [sub.states for sub in stateful]  # a dummy batch must not meet or become RNN states
     for sub in stateful:
         sub.states = None
-    with ag.no_grad(), name_scope(layer):
+    with ag.no_grad(), name_scope(layer), np.errstate(all="ignore"):  # zeros may divide
         _CALL_STACK.append(False)
         try:
             return layer.call(dummy, *dummy_args, **dummy_kwargs)

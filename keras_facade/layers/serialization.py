@@ -187,6 +187,8 @@ def layer_classes():
             if isinstance(obj, type) and issubclass(obj, layers.Layer):
                 _CLASSES[name] = obj
         _CLASSES.update(Model=models.Model, Functional=models.Model, Sequential=models.Sequential)
+        from ..ops._dispatch import OpLayer
+        _CLASSES["OpLayer"] = OpLayer
     return _CLASSES
 
 
@@ -194,6 +196,10 @@ def get_layer_class(name, custom_objects=None, module=None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     cls = layer_classes().get(name)
+    if cls is None:  # registered with @register_keras_serializable, or in a custom_object_scope
+        from ..saving import registration
+        found = registration.resolve(name)
+        cls = found if isinstance(found, type) else None
     if cls is None and module and not module.startswith("keras"):
         try:
             if in_safe_mode() and module.split(".")[0] not in _TRUSTED_MODULES:
@@ -211,9 +217,15 @@ def get_layer_class(name, custom_objects=None, module=None):
     return cls
 
 
+def class_name(layer):
+    """The class name a config records: ``'package>Name'`` for registered custom classes."""
+    from ..saving import registration
+    return registration.get_registered_name(type(layer))
+
+
 def serialize(layer):
     """``{"class_name": ..., "config": layer.get_config()}`` (Keras 2 layout)."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    return {"class_name": class_name(layer), "config": layer.get_config()}
 
 
 def _call_from_config(cls, config, custom_objects):
@@ -228,7 +240,10 @@ def deserialize(config, custom_objects=None, safe_mode=None):
     if isinstance(config, str):
         raise ValueError(f"deserialize expects a config dict, got the string {config!r}")
     with SafeModeScope(safe_mode):
-        cls = get_layer_class(config["class_name"], custom_objects, config.get("module"))
+        name, registered = config["class_name"], config.get("registered_name")
+        if registered and ">" in str(registered) and name not in layer_classes():
+            name = registered  # Keras 3: a registered custom class
+        cls = get_layer_class(name, custom_objects, config.get("module"))
         inner = config.get("config") or {}
         inner = dict(inner) if isinstance(inner, dict) else inner  # Keras 2.0: a list of layers
         layer = _call_from_config(cls, inner, custom_objects)

@@ -1,14 +1,21 @@
 """Functional model configs: written in the Keras 2 layout (``inbound_nodes`` as
 ``[[layer_name, node_index, tensor_index, kwargs], ...]``), read from the Keras 2 and Keras 3
 layouts."""
+import inspect
+
 from ..layers import nest, serialization
 from ..layers.input_layer import KerasTensor
+
+
+def _members(model):
+    """The layers of the graph, keras.ops calls included (``model.layers`` leaves those out)."""
+    return list(model._graph_layers) if model._is_graph_network else model.layers
 
 
 def _node_index_map(model):
     """(id(layer), original node index) -> the index written in configs."""
     mapping = {}
-    for layer in model.layers:
+    for layer in _members(model):
         kept = layer._node_offset("keras2")
         for i, node in enumerate(layer._inbound_nodes):
             if id(node) in model._network_nodes:
@@ -30,26 +37,42 @@ def _plain_kwargs(kwargs, mapping):
     return out
 
 
+def _call_kwargs(layer, node):
+    """The call's keyword arguments, its positional ones after the first named by ``call``'s
+    signature (as tf.keras stored them): ``layer(a, b, scale=2)`` -> ``{"b": b, "scale": 2}``."""
+    extra = node.call_args[1:]
+    if not extra:
+        return node.call_kwargs
+    params = [p for p in inspect.signature(layer.call).parameters.values()][1:]
+    if len(params) < len(extra) or any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                                       for p in params[:len(extra)]):
+        raise ValueError(f"Layer {layer.name!r} was called with {len(extra) + 1} positional "
+                         f"arguments that its call() signature does not name; pass them by name "
+                         f"so that the model can be saved")
+    return dict(zip((p.name for p in params), extra), **node.call_kwargs)
+
+
 def functional_config(model):
     mapping = _node_index_map(model)
     layer_configs = []
-    for layer in model.layers:
+    for layer in _members(model):
         nodes = []
         for node in layer._inbound_nodes:
             if id(node) not in model._network_nodes or not node.keras_inputs:
                 continue
-            kwargs = _plain_kwargs({k: v for k, v in node.call_kwargs.items()
+            call_kwargs = _call_kwargs(layer, node)
+            kwargs = _plain_kwargs({k: v for k, v in call_kwargs.items()
                                     if not any(isinstance(t, KerasTensor)
                                                for t in nest.flatten(v))}, mapping)
             inbound = [_tensor_ref(t, mapping) + [kwargs] for t in nest.flatten(node.input_tensors)
                        if isinstance(t, KerasTensor)]
-            extra = {k: v for k, v in node.call_kwargs.items()
+            extra = {k: v for k, v in call_kwargs.items()
                      if any(isinstance(t, KerasTensor) for t in nest.flatten(v))}
             if extra:  # e.g. initial_state=[h, c]: stored as tensor references in the kwargs
                 extra = _plain_kwargs(extra, mapping)
                 inbound = [entry[:3] + [dict(entry[3], **extra)] for entry in inbound]
             nodes.append(inbound)
-        layer_configs.append({"name": layer.name, "class_name": type(layer).__name__,
+        layer_configs.append({"name": layer.name, "class_name": serialization.class_name(layer),
                               "config": layer.get_config(), "inbound_nodes": nodes})
 
     def refs(structure, tensors):
@@ -68,6 +91,9 @@ def _is_ref(value):
             and all(isinstance(v, int) for v in value[1:]))
 
 
+_K3_VALUES = ("__tuple__", "__slice__", "__ellipsis__")  # Keras 3's spelling of Python values
+
+
 class _Builder:
     """Re-creates the layers of a config, then replays their calls in dependency order."""
 
@@ -83,6 +109,9 @@ class _Builder:
         return layer._inbound_nodes[index].flat_outputs[tensor_index]
 
     def _k3_arg(self, value):
+        if isinstance(value, dict) and value.get("class_name") in _K3_VALUES:
+            from ..ops._dispatch import from_keras3_arguments
+            return from_keras3_arguments(value)
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = value["config"]["keras_history"]
             t = self.tensor(name, node_index, tensor_index, "keras3")
@@ -141,7 +170,12 @@ def functional_from_config(cls, config, custom_objects=None):
     style = "keras2"
     for layer_data in config["layers"]:
         record = {k: v for k, v in layer_data.items() if k != "inbound_nodes"}
-        layer = serialization.deserialize(record, custom_objects)
+        from ..ops._dispatch import OpLayer
+        if any(isinstance(n, dict) for n in layer_data.get("inbound_nodes") or []) and \
+                OpLayer.is_record(record, serialization.layer_classes()):  # a Keras 3 operation
+            layer = OpLayer.from_keras3(record)
+        else:
+            layer = serialization.deserialize(record, custom_objects)
         builder.layers[layer_data["name"]] = layer
         nodes = list(layer_data.get("inbound_nodes") or [])
         if any(isinstance(n, dict) for n in nodes):

@@ -98,8 +98,8 @@ class Model(Trainer, SavingMixin, Layer):
 
     @property
     def layers(self):
-        if self._is_graph_network:
-            return list(self._graph_layers)
+        if self._is_graph_network:  # keras.ops calls are nodes of the graph but not layers
+            return [layer for layer in self._graph_layers if not layer._is_operation]
         return [layer for layer in self._tracked_layers]
 
     def _sublayers(self):

@@ -35,7 +35,7 @@ def model_record(model):
 
 
 def _layer_record(obj, entry, top=False):
-    cls, cfg = entry["class_name"], dict(entry.get("config") or {})
+    cls, cfg = entry["class_name"].split(">")[-1], dict(entry.get("config") or {})
     if cls == "Sequential":
         record = _wrap(obj, cls, "keras", _sequential(obj, cfg))
     elif cls in _MODEL_CLASSES and "input_layers" in cfg:
@@ -110,9 +110,14 @@ def _functional(model, cfg):
         refs = _TensorRefs(model)
         layers = []
         for entry in cfg["layers"]:
-            record = _layer_record(refs.layer(entry["name"]), entry)
+            layer = refs.layer(entry["name"])
+            if getattr(layer, "_is_operation", False):  # a keras.ops call: Keras 3's operation
+                node = entry["inbound_nodes"][0]
+                record = layer.keras3_record(lambda i: refs.tensor(node[i]))
+            else:
+                record = _layer_record(layer, entry)
+                record["inbound_nodes"] = [refs.node(n) for n in entry.get("inbound_nodes", [])]
             record["name"] = entry["name"]
-            record["inbound_nodes"] = [refs.node(node) for node in entry.get("inbound_nodes", [])]
             layers.append(record)
         return dict(cfg, layers=layers, input_layers=refs.endpoints(cfg["input_layers"]),
                     output_layers=refs.endpoints(cfg["output_layers"]))
@@ -139,6 +144,9 @@ class _TensorRefs:
         self.nodes = model._network_nodes
 
     def layer(self, name):
+        for layer in self.model._graph_layers:  # keras.ops calls included
+            if layer.name == name:
+                return layer
         return self.model.get_layer(name)
 
     def index(self, name, node_index):

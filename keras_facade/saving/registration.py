@@ -69,6 +69,15 @@ def lookup_table(custom_objects=None):
     return table
 
 
+def resolve(name):
+    """The object of an exact ``'package>name'`` registration or of an active custom_object_scope,
+    else None (a bare class name does not pick a registered class of another package)."""
+    for scope in reversed(getattr(_scopes, "stack", [])):
+        if name in scope:
+            return scope[name]
+    return _REGISTERED.get(name)
+
+
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The object registered (or given) under ``name``, or None."""
     found = lookup_table(custom_objects).get(name)

@@ -263,3 +263,26 @@ def test_one_output_given_as_a_list_comes_back_unpacked():
     assert len(m.outputs) == 1 and tuple(m(L.Input((3,))).shape) == (None, 2)
     two = Model([i], [o, L.Dense(1)(i)])
     assert [p.shape for p in two.predict(x, verbose=0)] == [(4, 2), (4, 1)]
+
+
+def test_extra_positional_tensors_survive_configs_and_registered_classes_resolve(tmp_path):
+    import keras_facade as keras
+    from keras_facade.saving import registration
+
+    class Mix(keras.layers.Layer):
+        def call(self, a, b, scale=1.0):
+            return a * scale + b
+
+    registration.register_keras_serializable(package="FunctionalTest")(Mix)
+    try:
+        x1, x2 = keras.Input((3,)), keras.Input((3,))
+        model = keras.Model([x1, x2], Mix()(x1, x2, scale=2.0))
+        data = [np.ones((2, 3), "float32"), np.full((2, 3), 3.0, "float32")]
+        clone = keras.Model.from_config(model.get_config())  # no custom_objects needed
+        np.testing.assert_allclose(clone.predict(data, verbose=0), 5.0)
+        model.save(tmp_path / "m.keras")
+        np.testing.assert_allclose(keras.models.load_model(tmp_path / "m.keras").predict(
+            data, verbose=0), 5.0)
+    finally:
+        registration.get_custom_objects().pop("FunctionalTest>Mix")
+        registration._NAMES.pop(Mix)

@@ -12,7 +12,7 @@ from keras_facade.saving import load_model
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures",
                         "keras")
-MODELS = ["mlp", "cnn", "rnn", "nested"]
+MODELS = ["mlp", "cnn", "rnn", "nested", "ops"]
 
 
 def fixture(name):
