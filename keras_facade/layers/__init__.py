@@ -23,6 +23,8 @@ from .convolutional import (Conv3D, Conv1DTranspose, Conv3DTranspose, DepthwiseC
                             Convolution3DTranspose, Deconvolution3D, SeparableConvolution1D)
 from .pooling import (MaxPooling3D, AveragePooling3D, GlobalMaxPooling3D, GlobalAveragePooling3D,
                       MaxPool3D, AvgPool3D, GlobalMaxPool3D, GlobalAvgPool3D)
+from .pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+                      AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from .reshaping import ZeroPadding3D, Cropping3D, UpSampling3D
 from .core import SpatialDropout3D
 from .normalization import (BatchNormalization, LayerNormalization, GroupNormalization,
@@ -45,6 +47,13 @@ from .preprocessing import (Rescaling, Resizing, CenterCrop, RandomFlip, RandomR
                             RandomZoom, RandomTranslation, RandomCrop, RandomContrast,
                             RandomBrightness, Normalization, Discretization, CategoryEncoding,
                             StringLookup, IntegerLookup, TextVectorization)
+from .preprocessing import (RandomGrayscale, RandomHue, RandomSaturation, RandomColorJitter,
+                            RandomColorDegeneration, RandomSharpness, RandomInvert,
+                            RandomPosterization, Solarization, AutoContrast, Equalization)
+from .preprocessing import (RandomGaussianBlur, RandomShear, RandomPerspective,
+                            RandomElasticTransform)
+from .preprocessing import RandomErasing, MixUp, CutMix, RandAugment, AugMix, Pipeline
+from .preprocessing import Hashing, HashedCrossing
 from .serialization import serialize, deserialize
 
 __all__ = [name for name in dir() if not name.startswith("_")]

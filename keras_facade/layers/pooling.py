@@ -1,6 +1,8 @@
 """Pooling: Max/AveragePooling1D/2D/3D (Keras 2 defaults: pool_size 2 / (2, 2) / (2, 2, 2),
 strides = pool_size) and Global{Max,Average}Pooling1D/2D/3D (+ the aliases MaxPool2D, AvgPool3D,
-GlobalMaxPool2D, ...)."""
+GlobalMaxPool2D, ...), and Adaptive{Average,Max}Pooling1D/2D/3D (Keras 3)."""
+import numpy as np
+
 import autograd_core as ag
 
 from .. import backend, legacy
@@ -164,3 +166,84 @@ MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GlobalMaxPool1D, GlobalAvgPool1D = GlobalMaxPooling1D, GlobalAveragePooling1D
 GlobalMaxPool2D, GlobalAvgPool2D = GlobalMaxPooling2D, GlobalAveragePooling2D
 GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D
+
+
+def adaptive_bins(length, size):
+    """(index (size, k), weight (size, k)) of the input positions in each of ``size`` bins over
+    ``length``: bin i spans [floor(i L / size), ceil((i + 1) L / size)); short bins repeat their
+    last position with weight 0, the others weigh 1 / (bin length)."""
+    i = np.arange(size)
+    start = (i * length) // size
+    end = -((-(i + 1) * length) // size)
+    k = int((end - start).max())
+    index = start[:, None] + np.arange(k)
+    inside = index < end[:, None]
+    weight = inside / (end - start)[:, None]
+    return index.clip(None, end[:, None] - 1), weight
+
+
+class _AdaptivePooling(Layer):
+    """Pool each spatial axis into ``output_size`` bins (PyTorch's bin rule), gathering the bins
+    with one index array per axis and reducing them: gradients reach the input."""
+
+    rank = 2
+    kind = "max"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        sizes = (output_size,) * self.rank if isinstance(output_size, int) else output_size
+        if not isinstance(sizes, (tuple, list)) or len(sizes) != self.rank or \
+                not all(isinstance(s, int) and s > 0 for s in sizes):
+            raise TypeError(f"{cls}: `output_size` must be a positive integer or a tuple of "
+                            f"{self.rank} positive integers, got output_size={output_size!r}")
+        self.output_size = tuple(sizes)
+        self.data_format = backend.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        first = 2 if self.data_format == "channels_first" else 1
+        x = inputs
+        for axis, size in zip(range(first, first + self.rank), self.output_size):
+            index, weight = adaptive_bins(x.shape[axis], size)
+            x = x[(slice(None),) * axis + (index,)]  # (..., size, k, ...)
+            if self.kind == "max":
+                x = ag.max(x, axis=axis + 1)
+            else:
+                shape = (size, index.shape[1]) + (1,) * (x.ndim - axis - 2)
+                weight = ag.tensor(weight.reshape(shape).astype(x.dtype), device=x.device)
+                x = ag.sum(x * weight, axis=axis + 1)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        if self.data_format == "channels_last":
+            return (input_shape[0], *self.output_size, input_shape[-1])
+        return (input_shape[0], input_shape[1], *self.output_size)
+
+    def get_config(self):
+        return dict(super().get_config(), output_size=self.output_size,
+                    data_format=self.data_format)
+
+
+class AdaptiveAveragePooling1D(_AdaptivePooling):
+    rank, kind = 1, "avg"
+
+
+class AdaptiveAveragePooling2D(_AdaptivePooling):
+    rank, kind = 2, "avg"
+
+
+class AdaptiveAveragePooling3D(_AdaptivePooling):
+    rank, kind = 3, "avg"
+
+
+class AdaptiveMaxPooling1D(_AdaptivePooling):
+    rank, kind = 1, "max"
+
+
+class AdaptiveMaxPooling2D(_AdaptivePooling):
+    rank, kind = 2, "max"
+
+
+class AdaptiveMaxPooling3D(_AdaptivePooling):
+    rank, kind = 3, "max"

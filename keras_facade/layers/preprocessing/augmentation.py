@@ -53,7 +53,8 @@ class RandomImageLayer(ImageLayer, _Seeded):
 
     As in Keras 3, a call without a training flag (none given, by an enclosing call either, and
     no learning phase set) transforms: ``dataset.map(lambda x, y: (augment(x), y))`` augments.
-    ``predict`` and ``training=False`` give the identity.
+    ``predict`` and ``training=False`` give the identity. A dict ``{"images": ..., ...}`` gets
+    its images transformed, the other entries passed through.
     """
 
     def __init__(self, seed=None, data_format=None, **kwargs):
@@ -62,7 +63,24 @@ class RandomImageLayer(ImageLayer, _Seeded):
     def _uniform(self, low, high, size):
         return self.generator().uniform(low, high, size=size)
 
+    def _own(self, layers):
+        """``layers``, made to draw from this layer's generator (for composite layers)."""
+        for layer in layers:
+            layer.generator = self.generator
+        return layers
+
+    def _sign(self, n):
+        """A random sign per image: -1 where a uniform draw exceeds 1/2."""
+        return 1.0 - 2.0 * (self._uniform(0, 1, n) > 0.5)
+
+    def _chance(self, factor, n):
+        """Which of ``n`` images to change: each with a probability drawn from ``factor``."""
+        probability = self._uniform(factor[0], factor[1], n)
+        return self._uniform(0, 1, n) < probability
+
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):  # {"images": ..., "labels": ...}: the images change
+            return dict(inputs, images=self.call(inputs["images"], training))
         if not training:
             return inputs
         return self._from_nhwc(self._augment(self._to_nhwc(inputs)), inputs.ndim)

@@ -12,7 +12,6 @@ import itertools
 import math
 import re
 import string
-import zlib
 
 import numpy as np
 
@@ -20,6 +19,7 @@ import autograd_core as ag
 
 from ..base import Layer
 from . import sampling
+from .hashing import fingerprint64
 from .numerical import adapt_batches, encode_categories, encoded_shape
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -158,7 +158,7 @@ class _IndexLookup(Layer):
         if isinstance(key, (int, np.integer)):
             bucket = int(key) % self.num_oov_indices
         else:
-            bucket = zlib.crc32(str(key).encode("utf-8")) % self.num_oov_indices
+            bucket = fingerprint64(str(key)) % self.num_oov_indices  # as Keras' FarmHash
         return self._oov_start() + bucket
 
     def _lookup(self, values):

@@ -40,8 +40,14 @@ def _clamp(index, n):
     return index.clip(0, n - 1)
 
 
-_FIXERS = {"reflect": _reflect, "wrap": lambda index, n: index % n, "nearest": _clamp,
-           "constant": _clamp}
+def _mirror(index, n):
+    """Mirror about the edge pixels, which are not repeated (period 2n - 2)."""
+    period = max(2 * n - 2, 1)
+    return abs((index + n - 1) % period - (n - 1)) if n > 1 else index * 0
+
+
+INDEX_FIXERS = {"reflect": _reflect, "wrap": lambda index, n: index % n, "nearest": _clamp,
+                "constant": _clamp, "mirror": _mirror}
 
 
 def _taps(coords, n, fill_mode, interpolation):
@@ -56,7 +62,7 @@ def _taps(coords, n, fill_mode, interpolation):
     for index, weight in pairs:
         index = index.astype(np.intp)
         inside = (index >= 0) & (index < n) if fill_mode == "constant" else None
-        taps.append((_FIXERS[fill_mode](index, n), weight, inside))
+        taps.append((INDEX_FIXERS[fill_mode](index, n), weight, inside))
     return taps
 
 
