@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "models", "layers", "optimizers", "losses", "metrics", "callbacks", "preprocessing", "utils",
     "datasets", "backend", "activations", "initializers", "regularizers", "constraints", "saving",
-    "config", "distribute", "applications", "training", "objectives", "ops",
+    "config", "distribute", "applications", "training", "objectives", "ops", "random",
 }
 _NAMES = {
     "Model": "models", "Sequential": "models", "load_model": "models", "model_from_json": "models",

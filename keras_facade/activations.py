@@ -3,6 +3,9 @@
 ``get('relu')`` / ``get(None)`` (linear) / ``get(callable)``; ``serialize(fn)`` gives the name back.
 The math comes from ``autograd_core`` (``ag.nn`` for the non-trivial ones).
 """
+import functools
+import inspect
+
 import autograd_core as ag
 
 from . import config
@@ -109,7 +112,41 @@ _BY_NAME = {fn.__name__: fn for fn in (
     exponential, gelu, silu, relu6, leaky_relu, mish, hard_silu, log_sigmoid, celu, glu, hard_tanh,
     hard_shrink, soft_shrink, tanh_shrink, sparse_plus, squareplus, threshold, sparsemax,
     sparse_sigmoid)}
+
+
+def _graph_aware(fn):
+    """``fn`` that, called on a symbolic KerasTensor, becomes a node of the functional graph: the
+    ``keras.ops`` function of the same name where it takes the arguments (as in Keras 3, where
+    the activations are written with ``keras.ops``), else an operation node running ``fn``."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def run(x, *args, **kwargs):
+        from .layers.input_layer import KerasTensor
+        if not isinstance(x, KerasTensor):
+            return fn(x, *args, **kwargs)
+        from . import ops
+        from .ops._dispatch import OpLayer
+        bound = signature.bind(x, *args, **kwargs)
+        first = next(iter(signature.parameters))
+        given = {k: v for k, v in bound.arguments.items() if k != first}
+        defaults = {k: p.default for k, p in signature.parameters.items() if k != first}
+        op = getattr(ops, fn.__name__, None)
+        if op is not None:
+            accepted = inspect.signature(op).parameters
+            values = {**defaults, **given}
+            if all(k in accepted or values[k] == defaults[k] for k in values):
+                return op(x, **{k: v for k, v in values.items() if k in accepted})
+        return OpLayer(fn, function_name=fn.__name__)(x, *args, **kwargs)
+    return run
+
+
+# the module's public functions become their graph-aware versions (same names, same identity
+# as what get() returns)
+_BY_NAME = {name: _graph_aware(fn) if fn is not linear else fn for name, fn in _BY_NAME.items()}
+globals().update(_BY_NAME)
 _BY_NAME.update(swish=silu, hard_swish=hard_silu)
+swish, hard_swish = silu, hard_silu
 
 
 def get(identifier):

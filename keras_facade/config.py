@@ -49,6 +49,11 @@ DEFAULTS = {
     "merge.mask": {"keras3": "or", "keras2": "and"},
     # what predict's verbose='auto' (its default) means: a progress bar (K3) or silence (K2)
     "training.predict_verbose": {"keras3": 1, "keras2": 0},
+    # Conv2D(8, 3, 1, padding=...): with Keras 2 keywords present the third positional integer is
+    # read as strides (K3) or refused as an ambiguous Keras 1 kernel row/column pair (K2)
+    "legacy.conv_positional_strides": {"keras3": "strides", "keras2": "error"},
+    # the dtype of keras.utils.to_categorical's one-hot array (K3 builds it in numpy's default)
+    "utils.to_categorical.dtype": {"keras3": "float64", "keras2": "float32"},
 }
 
 _state = {"profile": None}

@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from . import config
+
 # W/b were the Keras 1 names of kernel/bias
 _WEIGHTS = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
             "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
@@ -68,8 +70,11 @@ def _conv_kernel(rank):
         if len(args) > rank + 1:
             raise TypeError(f"Convolution layer can receive at most {rank + 1} positional "
                             f"arguments (filters and {rank} kernel dimensions), got {len(args)}")
-        if len(args) == rank + 1 and all(isinstance(a, (int, np.integer)) for a in args[1:]):
-            clash = [k for k in ("padding", "strides", "data_format") if k in kwargs]
+        clash = [k for k in ("padding", "strides", "data_format") if k in kwargs]
+        if len(args) == rank + 1 and clash and \
+                config.default("legacy.conv_positional_strides") == "strides":
+            pass  # Keras 2+ code (it has their keywords): filters, kernel_size, strides
+        elif len(args) == rank + 1 and all(isinstance(a, (int, np.integer)) for a in args[1:]):
             if clash:
                 raise ValueError(
                     f"It seems that you are passing both `kernel_size` and `strides` as integer "

@@ -362,6 +362,29 @@ def _align(values, weight):
     return values, weight
 
 
+class Reduction:
+    """Keras 2's names of the reduction strings (``keras.losses.Reduction.NONE``...)."""
+    AUTO, NONE, SUM, SUM_OVER_BATCH_SIZE = "auto", "none", "sum", "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError(f"Invalid Reduction key {key!r}; expected one of {cls.all()}")
+
+
+def prediction_mask(y_pred, values):
+    """The mask a masking layer left on ``y_pred`` (e.g. padding after ``Embedding(mask_zero=
+    True)``) when it has the shape of the per-sample ``values``, else None. Keras leaves the
+    masked-out entries out of losses and metrics."""
+    from .layers.base import get_mask
+    mask = get_mask(y_pred)
+    return mask if mask is not None and tuple(mask.shape) == tuple(values.shape) else None
+
+
 def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size", mask=None):
     """Weight per-sample ``values`` by ``sample_weight`` and reduce: 'sum_over_batch_size' (Keras's
     default, also 'auto'/'mean') divides the weighted sum by the number of values (not by the sum
@@ -406,8 +429,11 @@ class Loss:
         self.name = name or _snake(type(self).__name__)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction,
-                               mask=self._loss_mask(y_true, y_pred))
+        values = self.call(y_true, y_pred)
+        mask, kept = self._loss_mask(y_true, y_pred), prediction_mask(y_pred, values)
+        if kept is not None:
+            mask = kept if mask is None else ag.logical_and(mask, kept)
+        return reduce_weighted(values, sample_weight, self.reduction, mask=mask)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError

@@ -10,7 +10,9 @@ import numpy as np
 
 import autograd_core as ag
 
-from .losses import as_tensor, divide_no_nan, match_ranks, _snake
+from . import backend, initializers
+from .losses import _align, as_tensor, divide_no_nan, match_ranks, prediction_mask, _snake
+from .variables import Variable
 
 
 class Metric:
@@ -20,7 +22,33 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or _snake(type(self).__name__)
         self.dtype = np.dtype(dtype or "float32")
-        self.reset_state()
+        self._variables = []   # (variable, initial value) made by add_variable
+        # The built-in classes set their state up here; a subclass's own reset_state may use
+        # variables that its __init__ creates after this call, so it is not run yet.
+        builtin = next(c for c in type(self).__mro__ if "reset_state" in vars(c)
+                       and c.__module__.startswith(__package__ + "."))
+        builtin.reset_state(self)
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """A non-trainable state variable; the default ``reset_state`` restores its initial value."""
+        dtype = np.dtype(dtype or self.dtype)
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        value = np.asarray(value.numpy() if isinstance(value, ag.Tensor) else value, dtype=dtype)
+        var = Variable(np.broadcast_to(value, tuple(shape)).copy(), trainable=False,
+                       name=name or "variable", path=f"{self.name}/{name or 'variable'}",
+                       device=backend.get_device())
+        self._variables.append((var, var.numpy()))
+        return var
+
+    def add_weight(self, name=None, shape=(), aggregation="sum", synchronization="on_read",
+                   initializer="zeros", dtype=None):
+        """Keras 2 spelling of ``add_variable``."""
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
+    @property
+    def variables(self):
+        return [var for var, _ in self._variables]
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
@@ -29,7 +57,9 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self):
-        raise NotImplementedError
+        """Restore every ``add_variable`` state to its initial value."""
+        for var, initial in self._variables:
+            var.assign(initial)
 
     def reset_states(self):
         """Keras 2 spelling of ``reset_state``."""
@@ -163,6 +193,13 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         with ag.no_grad():
             values = self._fn(_detached(y_true), _detached(y_pred), **self._fn_kwargs)
+            mask = prediction_mask(y_pred, values)
+            if mask is not None:  # masked-out entries weigh nothing
+                mask = ag.cast(mask, values.dtype)
+                if sample_weight is not None:
+                    mask, weight = _align(mask, as_tensor(_detached(sample_weight), like=mask))
+                    mask = mask * weight
+                sample_weight = mask
             super().update_state(values, sample_weight)
 
     def get_config(self):

@@ -76,6 +76,21 @@ def _preprocess_tensor(x, data_format, mode):
     return x
 
 
+def _preprocess_symbolic(x, data_format, mode):
+    """The same arithmetic on a symbolic tensor, as keras.ops calls."""
+    from .. import ops
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    mean, std = _MODES[mode]
+    ndim = len(x.shape)
+    x = x / 255.0 if mode == "torch" else ops.flip(x, axis=_channel_axis(ndim, data_format))
+    shape = _channel_shape(ndim, data_format)
+    x = x - np.asarray(mean, "float32").reshape(shape)
+    if std is not None:
+        x = x / np.asarray(std, "float32").reshape(shape)
+    return x
+
+
 def preprocess_input(x, data_format=None, mode="caffe"):
     """Prepare a batch of RGB images with values in [0, 255] for an ImageNet model.
 
@@ -96,8 +111,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     if mode != "tf" and (len(shape) < 3 or shape[_channel_axis(len(shape), data_format)] != 3):
         raise ValueError(f"preprocess_input (mode={mode!r}, {data_format}) expects 3D or 4D images "
                          f"with 3 color channels; received shape {shape}")
-    if backend.is_keras_tensor(x):
-        return layers.Lambda(lambda t: _preprocess_tensor(t, data_format, mode))(x)
+    if backend.is_keras_tensor(x):  # keras.ops nodes of the graph, not a layer (as Keras 3)
+        return _preprocess_symbolic(x, data_format, mode)
     if isinstance(x, ag.Tensor):
         return _preprocess_tensor(x, data_format, mode)
     return _preprocess_numpy(np.asarray(x), data_format, mode)

@@ -8,7 +8,7 @@ import autograd_core as ag
 
 from .. import backend, initializers, regularizers
 from . import nest
-from .base import Layer, get_mask, name_scope, set_mask
+from .base import Layer, get_mask, name_scope, set_mask, unique_name
 from .core import Dropout, _Seeded, kernel_bias_config, set_kernel_bias_args
 from .einsum_dense import EinsumDense
 
@@ -148,9 +148,10 @@ class MultiHeadAttention(Layer):
         self._scores_equation, self._combine_equation, scores_rank = \
             _attention_equations(rank, axes)
         self._softmax_axes = tuple(range(scores_rank - len(axes), scores_rank))
-        self._softmax = _MaskedSoftmax(self._softmax_axes, name="softmax", dtype=self.dtype)
-        self._dropout_layer = Dropout(self.dropout, seed=self.seed, name="dropout",
-                                      dtype=self.dtype)
+        # unnamed in Keras 3, so they take the next automatic names
+        self._softmax = _MaskedSoftmax(self._softmax_axes, name=unique_name("softmax"),
+                                       dtype=self.dtype)
+        self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self.dtype)
         out = list(self.output_shape_arg or [query_shape[-1]])
         self.output_dense = self._dense("attention_output",
                                         query_shape[:-1] + (heads, self.value_dim), 2, out)

@@ -153,6 +153,8 @@ def _normalize_dtype(dtype):
         return {"mixed_float16": "float32", "mixed_bfloat16": "float32"}.get(name, name)
     if hasattr(dtype, "name") and not isinstance(dtype, np.dtype):
         return _normalize_dtype(dtype.name)
+    if dtype in ("string", str, bytes):  # Keras' string inputs (TextVectorization, StringLookup)
+        return "string"
     return str(np.dtype(dtype))
 
 
@@ -272,7 +274,8 @@ class Layer:
         if unknown:
             raise TypeError(f"{type(self).__name__}: keyword argument not understood: "
                             f"{unknown[0]!r}")
-        object.__setattr__(self, "_tracked_layers", [])
+        # sublayers assigned before this call (Keras allows it) are already tracked
+        object.__setattr__(self, "_tracked_layers", self.__dict__.get("_tracked_layers", []))
         self._trainable_variables = []
         self._non_trainable_variables = []
         self._trainable = bool(trainable)
@@ -310,10 +313,7 @@ class Layer:
         object.__setattr__(self, name, value)
 
     def _track_layer(self, layer):
-        tracked = self.__dict__.get("_tracked_layers")
-        if tracked is None:
-            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning "
-                               f"sublayers")
+        tracked = self.__dict__.setdefault("_tracked_layers", [])
         if all(t is not layer for t in tracked):
             tracked.append(layer)
 
@@ -372,7 +372,7 @@ class Layer:
         value = np.asarray(value.numpy() if isinstance(value, ag.Tensor) else value, dtype=dtype)
         if value.shape != shape:
             value = np.broadcast_to(value, shape).copy()
-        name = name or "variable"
+        name = name or unique_name("variable")
         var = Variable(value, name=name, trainable=trainable and self._trainable,
                        constraint=constraints.get(constraint),
                        regularizer=regularizers.get(regularizer), path=_weight_path(self, name),
@@ -618,9 +618,17 @@ class Layer:
         if self.activity_regularizer is not None:
             for out in nest.flatten(outputs):
                 if isinstance(out, ag.Tensor):
-                    self._call_losses.append(self.activity_regularizer(out))
+                    self._call_losses.append(self._activity_loss(out))
         self._set_output_masks(inputs, outputs, mask)
         return outputs
+
+    def _activity_loss(self, output):
+        """The activity regularizer's value on ``output``, per sample (divided by the batch
+        size, as Keras 2 and 3 do)."""
+        loss = self.activity_regularizer(output)
+        if output.ndim > 0 and output.shape[0]:
+            loss = loss / output.shape[0]
+        return loss
 
     def _set_output_masks(self, inputs, outputs, mask):
         if mask is None and not self._computes_own_mask():

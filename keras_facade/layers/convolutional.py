@@ -88,9 +88,9 @@ class _Window(Layer):
         return (input_shape[0],) + self._spatial_output(input_shape[1:-1]) + (out,)
 
     def _window_config(self):
-        return dict(kernel_size=list(self.kernel_size), strides=list(self.strides),
+        return dict(kernel_size=tuple(self.kernel_size), strides=tuple(self.strides),
                     padding=self.padding, data_format=self.data_format,
-                    dilation_rate=list(self.dilation_rate))
+                    dilation_rate=tuple(self.dilation_rate))
 
 
 class _Conv(_Window):
@@ -207,7 +207,7 @@ class _Transposed:
         cfg = super().get_config()
         del cfg["groups"]
         return dict(cfg, output_padding=None if self.output_padding is None
-                    else list(self.output_padding))
+                    else tuple(self.output_padding))
 
 
 class Conv1DTranspose(_Transposed, _Conv):

@@ -85,7 +85,45 @@ def symbolic_call(layer, inputs, args, kwargs):
     for i, t in enumerate(flat_out):
         t._keras_history = (layer, index, i)
         t.name = layer.name if len(flat_out) == 1 else f"{layer.name}_{i}"
+    _mark_symbolic_masks(layer, inputs, flat_out)
     return outputs
+
+
+def _input_masks(inputs):
+    """The symbolic masks of ``inputs``' KerasTensors (None where they have none)."""
+    from .base import get_mask
+    return [get_mask(t) if isinstance(t, KerasTensor) else None for t in nest.flatten(inputs)]
+
+
+def _mark_symbolic_masks(layer, inputs, flat_out):
+    """Give the outputs a symbolic mask (a bool KerasTensor) where the eager call would set one,
+    so that a later layer taking ``mask`` receives one while its shapes are inferred, as in
+    Keras. A mask covers the leading axes of its tensor."""
+    masks = _input_masks(inputs)
+    if not layer._computes_own_mask() and not (layer.supports_masking and any(
+            m is not None for m in masks)):
+        return
+    from .base import set_mask
+    dummy = nest.map_structure(_dummy_maker((2, 3)), inputs)
+    with ag.no_grad(), np.errstate(all="ignore"):
+        try:
+            out_mask = layer.compute_mask(dummy, _dummy_mask(inputs, masks, (2, 3)))
+        except (ValueError, TypeError, IndexError):  # a mask rule that needs real data: no mask
+            return
+    out_masks = nest.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else \
+        [out_mask] * len(flat_out)
+    for out, m in zip(flat_out, out_masks):
+        if m is not None:
+            set_mask(out, KerasTensor(out.shape[:len(m.shape)], "bool"))
+
+
+def _dummy_mask(inputs, masks, sizes):
+    """All-true masks for the dummy inputs (one, or packed like ``inputs``), or None."""
+    if all(m is None for m in masks):
+        return None
+    make = _dummy_maker(sizes, ag.ones)
+    made = [None if m is None else make(m) for m in masks]
+    return made[0] if len(made) == 1 else nest.pack_like(inputs, made)
 
 
 def _pack_shapes(shapes, leaves):
@@ -98,13 +136,16 @@ def infer_output_specs(layer, inputs, args=(), kwargs=None, shapes=True):
 
     ``inputs`` holds KerasTensors or (with ``shapes``) shapes. Unknown dimensions are tried with two
     sizes; output dimensions that follow them are unknown (None) too; the first (batch) dimension
-    of a layer's output always is (an operation's only when it follows an unknown one).
+    of a layer's output is unknown unless every input's batch size is known (an operation's only
+    when it follows an unknown one).
     """
     if shapes:
         inputs = _as_keras(inputs, layer.dtype)
     kwargs = dict(kwargs or {})
     unknown = any(d is None for t in nest.flatten((inputs, args, kwargs))
                   if isinstance(t, KerasTensor) for d in t.shape)
+    batch_known = all(t.shape and t.shape[0] is not None for t in nest.flatten(inputs)
+                      if isinstance(t, KerasTensor))
     runs = [_dummy_run(layer, inputs, args, kwargs, (2, 3))]
     if unknown:
         runs.append(_dummy_run(layer, inputs, args, kwargs, (3, 5)))
@@ -113,7 +154,7 @@ def infer_output_specs(layer, inputs, args=(), kwargs=None, shapes=True):
     for i, t in enumerate(flats[0]):
         shape = [d if all(len(f[i].shape) == len(t.shape) and f[i].shape[j] == d for f in flats[1:])
                  else None for j, d in enumerate(t.shape)]
-        if shape and not layer._is_operation:
+        if shape and not layer._is_operation and not batch_known:
             shape[0] = None
         shapes.append(tuple(shape))
         dtypes.append(str(t.dtype))
@@ -134,19 +175,28 @@ def _as_keras(inputs, dtype):
     return [_as_keras(v, dtype) for v in inputs]
 
 
-def _dummy_run(layer, inputs, args, kwargs, sizes):
+def _dummy_maker(sizes, fill=ag.zeros):
+    """KerasTensor -> a ``fill`` tensor of its shape (unknown batch: ``sizes[0]``, other unknown
+    dimensions: ``sizes[1]``); anything else unchanged."""
     def make(t):
         if not isinstance(t, KerasTensor):
             return t
         dims = [(sizes[0] if i == 0 else sizes[1]) if d is None else d
                 for i, d in enumerate(t.shape)]
-        return ag.zeros(tuple(dims), dtype=np.dtype(t.dtype), device=backend.get_device())
+        return fill(tuple(dims), dtype=np.dtype(t.dtype), device=backend.get_device())
+    return make
 
+
+def _dummy_run(layer, inputs, args, kwargs, sizes):
+    make = _dummy_maker(sizes)
     dummy = nest.map_structure(make, inputs)
     dummy_args = nest.map_structure(make, tuple(args))
     dummy_kwargs = {k: nest.map_structure(make, v) for k, v in kwargs.items()}
     if layer._accepts("training"):
         dummy_kwargs.setdefault("training", False)
+    mask = _dummy_mask(inputs, _input_masks(inputs), sizes)
+    if mask is not None and layer._accepts("mask") and dummy_kwargs.get("mask") is None:
+        dummy_kwargs["mask"] = mask
     from .base import _CALL_STACK, name_scope
     stateful = [sub for sub in layer._flatten_layers()
                 if getattr(sub, "stateful", False) and hasattr(sub, "states")]

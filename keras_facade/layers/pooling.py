@@ -41,8 +41,8 @@ class _Pooling(Layer):
         return tuple(s)
 
     def get_config(self):
-        return dict(super().get_config(), pool_size=list(self.pool_size), padding=self.padding,
-                    strides=list(self.strides), data_format=self.data_format)
+        return dict(super().get_config(), pool_size=tuple(self.pool_size), padding=self.padding,
+                    strides=tuple(self.strides), data_format=self.data_format)
 
 
 class MaxPooling1D(_Pooling):

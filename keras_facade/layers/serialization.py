@@ -224,8 +224,13 @@ def class_name(layer):
 
 
 def serialize(layer):
-    """``{"class_name": ..., "config": layer.get_config()}`` (Keras 2 layout)."""
-    return {"class_name": class_name(layer), "config": layer.get_config()}
+    """``{"class_name": ..., "config": layer.get_config()}`` (Keras 2 layout); layers that a custom
+    ``get_config`` returns as they are get serialized too."""
+    from .base import Layer
+    config = layer.get_config()
+    if isinstance(config, dict):
+        config = {k: serialize(v) if isinstance(v, Layer) else v for k, v in config.items()}
+    return {"class_name": class_name(layer), "config": config}
 
 
 def _call_from_config(cls, config, custom_objects):

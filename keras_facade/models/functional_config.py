@@ -91,7 +91,8 @@ def _is_ref(value):
             and all(isinstance(v, int) for v in value[1:]))
 
 
-_K3_VALUES = ("__tuple__", "__slice__", "__ellipsis__")  # Keras 3's spelling of Python values
+# Keras 3's spelling of Python values (and of constant arrays: __tensor__)
+_K3_VALUES = ("__tuple__", "__slice__", "__ellipsis__", "__tensor__")
 
 
 class _Builder:

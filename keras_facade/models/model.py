@@ -4,6 +4,7 @@ A functional model keeps the nodes between its inputs and outputs, ordered by de
 (so ``model.layers`` and ``summary()`` list layers in Keras' order), and runs them on real tensors.
 A subclassed model tracks the sublayers assigned as attributes and runs its own ``call``.
 """
+import inspect
 import json
 
 import numpy as np
@@ -169,13 +170,20 @@ class Model(Trainer, SavingMixin, Layer):
     def _maybe_build(self, input_shape):
         if self._is_graph_network or self.built:
             return
+        if self._has_own_build():  # the subclass makes its state in its build, as in Keras 3
+            return Layer._maybe_build(self, input_shape)
         self._build_input_shape = input_shape
         self.built = True  # subclassed: sublayers build on the first real call
+
+    def _has_own_build(self):
+        return type(self).build is not Model.build and not self._is_graph_network
 
     def build(self, input_shape=None):
         """Build a subclassed model by running ``call`` on a dummy batch of ``input_shape``."""
         if self._is_graph_network:
             return
+        if self._has_own_build():  # reached by super().build() from the subclass's build
+            return Layer.build(self, input_shape)
         if input_shape is None:
             raise ValueError(f"Model {self.name!r}: build() needs an `input_shape`")
         from ..layers.node import infer_output_specs
@@ -184,6 +192,14 @@ class Model(Trainer, SavingMixin, Layer):
         infer_output_specs(self, shape)
         self._build_input_shape = shape
         self.built = True
+
+    def build_from_config(self, build_config):
+        """A subclassed model runs ``call`` on a dummy batch, so that its sublayers have their
+        weights before a file's weights are loaded into them."""
+        shape = (build_config or {}).get("input_shape")
+        if self._is_graph_network or self.built or shape is None:
+            return super().build_from_config(build_config)
+        self.build(shape)
 
     def call(self, inputs, training=None, mask=None):
         if not self._is_graph_network:
@@ -209,6 +225,7 @@ class Model(Trainer, SavingMixin, Layer):
         values = {}
         masks = nest.flatten(mask) if mask is not None else [None] * len(self.inputs)
         for i, (t, x) in enumerate(zip(self.inputs, self._flatten_model_inputs(inputs))):
+            x = _adjust_rank(t.shape, x)
             _check_compatible(self.name, i, t.shape, tuple(x.shape))
             values[id(t)] = x
             if masks[i] is not None:
@@ -277,13 +294,16 @@ class Model(Trainer, SavingMixin, Layer):
         return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
 
     # -- summary and config ------------------------------------------------------------------------
-    def summary(self, line_length=None, positions=None, print_fn=None):
+    def summary(self, line_length=None, positions=None, print_fn=None, show_trainable=False):
         """Print the Keras 2 text summary (``print_fn`` gets one line per call)."""
         from .summary import print_summary
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
 
     def get_config(self):
         if not self._is_graph_network:
+            if _takes_only_kwargs(type(self)):  # nothing beyond name/trainable/dtype to record
+                return Layer.get_config(self)
             raise NotImplementedError(
                 f"Model {self.name!r} ({type(self).__name__}) is a subclassed model: define "
                 f"get_config() (returning its constructor arguments) to serialize it")
@@ -292,6 +312,8 @@ class Model(Trainer, SavingMixin, Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        if "layers" not in config and _takes_only_kwargs(cls):  # a subclassed model
+            return super().from_config(config, custom_objects)
         from .functional_config import functional_from_config
         return functional_from_config(cls, config, custom_objects)
 
@@ -327,11 +349,32 @@ def _json_default(obj):
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def _adjust_rank(expected, x):
+    """``x`` with a trailing axis of size 1 added or dropped where that gives the input's rank
+    (as Keras does: strings of shape (n,) feed an input of shape (None, 1))."""
+    shape = tuple(x.shape)
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        shape += (1,)
+    elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    else:
+        return x
+    return ag.reshape(x, shape) if isinstance(x, ag.Tensor) else np.reshape(x, shape)
+
+
 def _check_compatible(model_name, index, expected, received):
     if len(expected) != len(received) or any(
             e is not None and r is not None and e != r for e, r in zip(expected[1:], received[1:])):
         raise ValueError(f"Input {index} of model \"{model_name}\" is incompatible with the model: "
                          f"expected shape={tuple(expected)}, found shape={tuple(received)}")
+
+
+def _takes_only_kwargs(cls):
+    """Whether a subclassed model's constructor takes nothing but ``**kwargs``."""
+    if cls.__init__ is Model.__init__:
+        return False
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return all(p.kind is p.VAR_KEYWORD for p in params)
 
 
 class _Graph:

@@ -4,8 +4,9 @@ The first layer's ``input_shape``/``input_dim``/``batch_input_shape`` (or a lead
 ``InputLayer``) builds the model at once; otherwise it builds on the first call. ``model.layers``
 excludes the input layer, as in Keras.
 """
+from .. import config
 from ..layers import serialization
-from ..layers.base import Layer, name_scope
+from ..layers.base import Layer, name_scope, unique_name
 from ..layers.input_layer import InputLayer, KerasTensor
 from .model import Model
 
@@ -17,8 +18,17 @@ class Sequential(Model):
         object.__setattr__(self, "_seq", [])
         object.__setattr__(self, "_input_layer", None)
         object.__setattr__(self, "_owned_nodes", [])
+        object.__setattr__(self, "_adding_initial_layers", True)
         for layer in layers or []:
             self.add(layer)
+        object.__setattr__(self, "_adding_initial_layers", False)
+        self._count_inner_graph()
+
+    def _count_inner_graph(self):
+        """Keras 3 makes a hidden functional model at each (re)build, which takes a model name."""
+        if self._is_graph_network and not self._adding_initial_layers and \
+                config.default("naming.style") != "keras2":
+            unique_name("functional")
 
     @property
     def layers(self):
@@ -54,13 +64,14 @@ class Sequential(Model):
             if shape is not None:
                 object.__setattr__(self, "_input_layer", InputLayer(
                     batch_input_shape=shape, dtype=getattr(layer, "dtype", None),
-                    name=f"{layer.name}_input"))
+                    name=_input_name(layer.name)))
         if self._input_layer is not None:
             try:
                 self._extend(layer)
             except Exception:
                 self._seq.pop()
                 raise
+            self._count_inner_graph()
 
     def pop(self):
         """Remove the last layer."""
@@ -98,6 +109,7 @@ class Sequential(Model):
             return
         for layer in self._seq:
             self._extend(layer)
+        self._count_inner_graph()
 
     def build(self, input_shape=None):
         """Build for inputs of ``input_shape`` (with the batch dimension)."""
@@ -109,7 +121,7 @@ class Sequential(Model):
         shape = tuple(input_shape)
         first = self._seq[0].name if self._seq else self.name
         object.__setattr__(self, "_input_layer", InputLayer(batch_input_shape=shape,
-                                                            name=f"{first}_input"))
+                                                            name=_input_name(first)))
         self._rebuild()
         self._build_input_shape = shape
 
@@ -147,6 +159,11 @@ class Sequential(Model):
         if not model._is_graph_network and config.get("build_input_shape") and model._seq:
             model.build(tuple(config["build_input_shape"]))
         return model
+
+
+def _input_name(first_name):
+    """The made-up input layer: ``dense_input`` in Keras 2, the next ``input_layer_N`` in Keras 3."""
+    return f"{first_name}_input" if config.default("naming.style") == "keras2" else None
 
 
 def _first_input_shape(layer):

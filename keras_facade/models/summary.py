@@ -3,8 +3,11 @@
 Sequential-like models (Sequential, subclassed, functional chains without branching or shared
 layers): 65 columns, fields ending at 45%/85%/100%. Other functional models: 98 columns with a
 ``Connected to`` column (33%/55%/67%/100%). Every field is cut at its column end and padded with
-spaces; ``print_fn`` receives one line per call.
+spaces; ``print_fn`` receives one line per call. ``show_trainable`` adds an 11-column ``Trainable``
+field: ``Y``/``N``, ``-`` for a layer without weights.
 """
+from .. import config
+from ..saving.structure import path_class_name
 
 
 def _is_sequential_like(model):
@@ -40,7 +43,21 @@ def _row(fields, positions):
     return line
 
 
-def summary_lines(model, line_length=None, positions=None):
+def _class_label(layer):
+    """``Dense``; ``Add`` for a keras.ops node; ``Functional`` for a nested functional model
+    (``Model`` under the keras2 profile, as Keras 2.3 showed it)."""
+    if hasattr(layer, "class_name"):
+        return layer.class_name
+    if config.default("naming.style") == "keras2":
+        return type(layer).__name__
+    return path_class_name(layer)
+
+
+def _trainable_flag(layer):
+    return "-" if not layer.weights else ("Y" if layer.trainable else "N")
+
+
+def summary_lines(model, line_length=None, positions=None, show_trainable=False):
     """The summary as a list of lines."""
     if not model.built:
         raise ValueError("This model has not yet been built. Build the model first by calling "
@@ -57,17 +74,25 @@ def summary_lines(model, line_length=None, positions=None):
         headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
+    if show_trainable:
+        line_length += 11
+        positions = list(positions) + [line_length]
+        headers = headers + ["Trainable"]
     relevant = getattr(model, "_network_nodes", set()) if model._is_graph_network else set()
 
     lines = [f'Model: "{model.name}"', "_" * line_length, _row(headers, positions),
              "=" * line_length]
     layers = model.layers
+    graph = model._graph_layers if model._is_graph_network else []
+    if any(layer._is_operation for layer in graph):  # keras.ops calls get rows too
+        layers = graph
     for i, layer in enumerate(layers):
-        title = f"{layer.name} ({type(layer).__name__})"
+        title = f"{layer.name} ({_class_label(layer)})"
         shape = _output_shape(layer) if model._is_graph_network else "multiple"
         params = layer.count_params() if layer.built else 0
+        flag = [_trainable_flag(layer)] if show_trainable else []
         if sequential_like:
-            lines.append(_row([title, shape, params], positions))
+            lines.append(_row([title, shape, params] + flag, positions))
         else:
             connections = []
             for node in layer._inbound_nodes:
@@ -76,7 +101,7 @@ def summary_lines(model, line_length=None, positions=None):
                 for src, index, tensor in zip(node.inbound_layers, node.node_indices,
                                               node.tensor_indices):
                     connections.append(f"{src.name}[{index + src._node_offset()}][{tensor}]")
-            lines.append(_row([title, shape, params, connections[0] if connections else ""],
+            lines.append(_row([title, shape, params, connections[0] if connections else ""] + flag,
                               positions))
             lines += [_row(["", "", "", c], positions) for c in connections[1:]]
         lines.append(("=" if i == len(layers) - 1 else "_") * line_length)
@@ -89,7 +114,7 @@ def summary_lines(model, line_length=None, positions=None):
     return lines
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
+def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
     print_fn = print_fn or print
-    for line in summary_lines(model, line_length, positions):
+    for line in summary_lines(model, line_length, positions, show_trainable):
         print_fn(line)

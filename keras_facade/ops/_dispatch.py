@@ -11,6 +11,8 @@ import functools
 import importlib
 import inspect
 
+import numpy as np
+
 from ..layers import nest
 from ..layers.base import Layer, to_snake_case, unique_name
 from ..layers.input_layer import KerasTensor
@@ -41,6 +43,8 @@ def _encode(value, tensors):
         return {"__ellipsis__": True}
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
         return value.item()  # numpy scalars
+    if isinstance(value, np.ndarray):  # a constant array (Keras 3 stores it as a __tensor__)
+        return {"__array__": {"value": value.tolist(), "dtype": str(value.dtype)}}
     return value
 
 
@@ -56,6 +60,8 @@ def _decode(value, tensors):
             return slice(*_decode(value["__slice__"], tensors))
         if "__ellipsis__" in value:
             return Ellipsis
+        if "__array__" in value:
+            return np.asarray(value["__array__"]["value"], value["__array__"]["dtype"])
         return {k: _decode(v, tensors) for k, v in value.items()}
     return value
 
@@ -136,6 +142,12 @@ class OpLayer(Layer):
                             f"that cannot be stored in a config ({error})") from None
         return {"name": self.name, "function": name, "arguments": self.arguments}
 
+    @property
+    def class_name(self):
+        """Keras 3's class of this operation: ``Add`` for ``add``, ``FFT2`` for ``fft2``."""
+        name = self.function_name
+        return _CLASS_NAMES.get(name) or "".join(part.capitalize() for part in name.split("_"))
+
     def keras3_record(self, tensor_ref):
         """Keras 3's record of this operation: ``module``, ``class_name``, ``config`` (the keyword
         arguments without tensors) and one inbound node (``tensor_ref`` maps a tensor position to
@@ -143,8 +155,7 @@ class OpLayer(Layer):
         config = self.get_config()
         statics = {k: v for k, v in self.arguments["kwargs"].items() if not _has_tensor(v)}
         node_kwargs = {k: v for k, v in self.arguments["kwargs"].items() if k not in statics}
-        class_name = _CLASS_NAMES.get(config["function"]) or \
-            "".join(part.capitalize() for part in config["function"].split("_"))
+        class_name = self.class_name
         return {"module": f"keras.src.ops.{namespace_of(self.fn)}", "class_name": class_name,
                 "config": {"name": self.name, **_keras3_value(statics, tensor_ref)},
                 "registered_name": class_name,
@@ -214,6 +225,8 @@ def _keras3_value(value, tensor_ref):
                                                           "step": step}}
         if "__ellipsis__" in value:
             return {"class_name": "__ellipsis__", "config": {}}
+        if "__array__" in value:
+            return {"class_name": "__tensor__", "config": dict(value["__array__"])}
         return {k: _keras3_value(v, tensor_ref) for k, v in value.items()}
     return value
 
@@ -230,6 +243,8 @@ def _from_keras3(value):
             return {"__slice__": [_from_keras3(config.get(k)) for k in ("start", "stop", "step")]}
         if kind == "__ellipsis__":
             return {"__ellipsis__": True}
+        if kind == "__tensor__":
+            return {"__array__": {"value": config["value"], "dtype": config.get("dtype")}}
         return {k: _from_keras3(v) for k, v in value.items()}
     return value
 

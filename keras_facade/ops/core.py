@@ -90,6 +90,9 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """``x`` (array-like or tensor) as a tensor, optionally cast to ``dtype``."""
     if sparse or ragged:
         raise ValueError("keras.ops.convert_to_tensor: sparse and ragged tensors are not supported")
+    if dtype in (None, "string") and not isinstance(x, ag.Tensor) and \
+            np.asarray(x).dtype.kind in "US":
+        return np.asarray(x)  # strings stay numpy arrays, which the string layers read
     return to_tensor(x, dtype)
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..layers.nest import flatten, pack_like
+from ..layers.nest import flatten, map_structure, pack_like
 
 __all__ = ["Dataset", "INFINITE", "UNKNOWN", "stack_elements"]
 
@@ -23,6 +23,18 @@ def stack_elements(elements):
     leaves = [flatten(e) for e in elements]
     return pack_like(elements[0], [np.stack([np.asarray(row[i]) for row in leaves])
                                    for i in range(len(leaves[0]))])
+
+
+class ElementArray(np.ndarray):
+    """A numpy array that also answers ``.numpy()``, as the tensors of a tf.data element do."""
+
+    def numpy(self):
+        return self.view(np.ndarray)
+
+
+def _answering_numpy(element):
+    return map_structure(
+        lambda leaf: leaf.view(ElementArray) if type(leaf) is np.ndarray else leaf, element)
 
 
 def _rows(batch):
@@ -89,7 +101,7 @@ class Dataset:
 
     # -- iteration and size -------------------------------------------------------------------
     def __iter__(self):
-        return iter(self._make_iterator())
+        return map(_answering_numpy, self._make_iterator())
 
     def as_numpy_iterator(self):
         """An iterator over the elements (already numpy arrays)."""

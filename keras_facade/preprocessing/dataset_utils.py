@@ -148,7 +148,7 @@ def _encode_labels(labels, label_mode, num_classes):
     if label_mode == "int":
         return labels.astype(np.int32)
     if label_mode == "categorical":
-        return to_categorical(labels, num_classes)
+        return to_categorical(labels, num_classes, dtype="float32")
     return labels.astype(np.float32).reshape(-1, 1)  # binary
 
 

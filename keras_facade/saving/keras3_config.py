@@ -80,6 +80,9 @@ def _layer_config(obj, cls, cfg):
         elif key == "cells" and isinstance(value, list):
             live = getattr(obj, "cells", None) or [None] * len(value)
             cfg[key] = [_layer_record(o, v) for o, v in zip(live, value)]
+        elif hasattr(value, "get_config"):  # a live object a custom get_config returned as is
+            from .serialization_lib import serialize_keras_object
+            cfg[key] = serialize_keras_object(value)
         else:
             for suffix, module in _OBJECT_MODULES:
                 if key.endswith(suffix):

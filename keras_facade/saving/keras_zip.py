@@ -1,7 +1,10 @@
-"""The Keras 3 ``.keras`` file: a zip of ``metadata.json``, ``config.json`` and ``model.weights.h5``."""
+"""The Keras 3 ``.keras`` file: a zip of ``metadata.json``, ``config.json``, ``model.weights.h5``
+and ``assets/<layer path>/...``, the files that layers write with ``save_assets(dir)``."""
 import datetime
 import io
 import json
+import os
+import tempfile
 import zipfile
 
 import h5py
@@ -10,8 +13,9 @@ from . import h5_keras3, model_config, optimizer_state
 from .atomic import atomic_path
 from .plan import LoadPlan
 from .safe_mode import check_config
+from .structure import saveable_nodes
 
-CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+CONFIG, METADATA, WEIGHTS, ASSETS = "config.json", "metadata.json", "model.weights.h5", "assets"
 #: The Keras release whose ``.keras`` layout the files written here follow.
 KERAS_VERSION = "3.6.0"
 
@@ -30,6 +34,41 @@ def save(model, filepath, include_optimizer=True):
             zf.writestr(METADATA, json.dumps(metadata))
             zf.writestr(CONFIG, json.dumps(record))
             zf.writestr(WEIGHTS, buffer.getvalue())
+            _write_assets(zf, model)
+
+
+def _asset_hooks(model, hook):
+    """``(zip folder, bound hook)`` of every layer of ``model`` that defines ``hook``."""
+    for path, node in saveable_nodes(model):
+        method = getattr(node, hook, None)
+        if callable(method):
+            yield "/".join(filter(None, [ASSETS, path])), method
+
+
+def _write_assets(zf, model):
+    for folder, save_assets in _asset_hooks(model, "save_assets"):
+        with tempfile.TemporaryDirectory() as tmp:
+            save_assets(tmp)
+            for root, _, files in os.walk(tmp):
+                for name in files:
+                    full = os.path.join(root, name)
+                    zf.write(full, f"{folder}/{os.path.relpath(full, tmp).replace(os.sep, '/')}")
+
+
+def _load_assets(model, source):
+    hooks = list(_asset_hooks(model, "load_assets"))
+    if not hooks:
+        return
+    with zipfile.ZipFile(source) as zf:
+        members = zf.namelist()
+        for folder, load_assets in hooks:
+            with tempfile.TemporaryDirectory() as tmp:
+                for member in members:
+                    inner = member[len(folder) + 1:]
+                    if member.startswith(folder + "/") and inner.count("/") == 0 and inner:
+                        with open(os.path.join(tmp, inner), "wb") as out:
+                            out.write(zf.read(member))
+                load_assets(tmp)
 
 
 def _read_member(zf, name, filepath):
@@ -54,6 +93,7 @@ def build(record, stored, source, custom_objects=None, compile=True, safe_mode=T
     plan = LoadPlan(source)
     h5_keras3.plan_load(plan, stored, model)
     plan.apply()
+    _load_assets(model, source)
     compile_cfg = record.get("compile_config") if compile else None
     if compile_cfg:
         model_config.compile_from_config(model, compile_cfg, custom_objects)

@@ -4,6 +4,8 @@ Files written here use Keras 3's spelling (``module``/``class_name``/``config``/
 real Keras can rebuild and recompile the model. Reading accepts Keras 2 spellings too
 (``training_config`` with ``optimizer_config``, losses and metrics as plain names).
 """
+import inspect
+
 from . import keras3_config, registration
 from .safe_mode import effective
 
@@ -80,4 +82,7 @@ def compile_from_config(model, cfg, custom_objects=None):
         cfg["optimizer"] = cfg.pop("optimizer_config")
     table = registration.lookup_table(custom_objects)
     with registration.custom_object_scope(table):
-        model.compile_from_config(cfg, custom_objects=table)
+        if "custom_objects" in inspect.signature(model.compile_from_config).parameters:
+            model.compile_from_config(cfg, custom_objects=table)
+        else:  # a model's own compile_from_config(config), as Keras 3 defines it
+            model.compile_from_config(cfg)

@@ -77,6 +77,8 @@ def children(obj):
     found = []
     for name in sorted(attrs, key=lambda n: "~" + n if n.startswith("_") else n):  # private last
         value = attrs[name]
+        if hasattr(value, "apply_gradients"):  # an optimizer: saved once, under "optimizer"
+            continue
         if is_layer(value) and value is not obj:
             found.append((name, value))
         elif isinstance(value, (list, tuple, dict)):

@@ -75,7 +75,7 @@ class LossContainer:
         else:
             self.weights = [1.0 if w is None else float(w) for w in
                             per_output(self.weights_spec, self.output_names, "loss_weights")]
-        multi = len(self.output_names) > 1
+        multi = sum(loss is not None for loss in self.losses) > 1  # else only "loss" (Keras 3)
         self.names = ["loss"] + [f"{name}_loss" for name, loss in zip(self.output_names, self.losses)
                                  if multi and loss is not None]
 
@@ -91,8 +91,9 @@ class LossContainer:
             parts.append(value)
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
-        for reg in regularization:
-            total = total + reg
+        for reg in regularization:  # an add_loss term of any shape counts with its sum, as in Keras
+            reg = ag.sum(reg) if reg.ndim else reg
+            total = reg if total is None else total + reg
         return total, parts
 
 

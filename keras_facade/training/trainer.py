@@ -11,6 +11,7 @@ Bad input (mismatched sample counts, targets that do not fit the loss, NaN/inf, 
 compiled or has no layers) raises a ValueError before any weight changes: the first batch is checked
 against an inference-mode forward pass of two samples before training starts.
 """
+import inspect
 import warnings
 
 import numpy as np
@@ -234,9 +235,15 @@ class Trainer:
 
     def _check_model(self, where):
         layers = getattr(self, "layers", None)
-        if layers is not None and not layers and not self.weights:
+        if layers is not None and not layers and not self.weights and \
+                not self._builds_own_layers():
             raise ValueError(f"{where}: the model has no layers; add layers (e.g. "
                              f"model.add(Dense(10))) before training or predicting")
+
+    def _builds_own_layers(self):
+        """A user subclass whose own ``build`` (not run yet) may create the layers."""
+        return not self.built and any("build" in vars(cls) for cls in type(self).__mro__
+                                      if not cls.__module__.startswith("keras_facade."))
 
     def _is_stateful(self):
         flatten = getattr(self, "_flatten_layers", None)
@@ -249,7 +256,8 @@ class Trainer:
         Returns the batch split per output. The forward pass runs once per input/target signature
         since compile; the target checks run every time."""
         x, y, sw = batch
-        signature = tuple((a.shape[1:], a.dtype.str) for a in flatten_data((x, y)))
+        signature = tuple((a.shape[1:], a.dtype.str) for a in flatten_data((x, y))
+                          if a is not None)
         preds = None
         shapes = self._checked_signatures.get(signature) if self._outputs_configured else None
         if shapes is None and not self._is_stateful():  # a stateful model needs its batch size
@@ -263,10 +271,12 @@ class Trainer:
         ys, sws = self._split_targets(y, sw, class_weight)
         if shapes is None:
             return x, ys, sws
-        if all(loss is None for loss in self.compiled_loss.losses) and not self.losses:
+        if all(loss is None for loss in self.compiled_loss.losses) and not self.losses and \
+                not self._overrides_compute_loss():
             raise ValueError(f"{where}: nothing to minimize: compile with a loss (e.g. "
                              f"loss='categorical_crossentropy') or add losses to the model")
-        full = ys if full_y is None else self._per_output_data(full_y, "y")
+        full = ys if full_y is None else self._per_output_data(self._spread_over_losses(full_y),
+                                                                "y")
         for i, (name, loss) in enumerate(zip(self._out_names, self.compiled_loss.losses)):
             if loss is None:
                 continue
@@ -298,8 +308,9 @@ class Trainer:
         swts = [data.to_tensors(w, device) for w in sws]
 
         def objective(_weights):
-            preds = self._flat_outputs(self(xs, training=True))
-            total, parts = self.compiled_loss(yts, preds, swts, self.losses)
+            outputs = self(xs, training=True)
+            preds = self._flat_outputs(outputs)
+            total, parts = self._step_loss(xs, yts, outputs, swts, training=True)
             if total is None:
                 raise ValueError("no loss to minimize: compile with a loss or add losses to layers")
             return total, (preds, parts)
@@ -323,9 +334,36 @@ class Trainer:
         yts = [data.to_tensors(y, device) for y in ys]
         swts = [data.to_tensors(w, device) for w in sws]
         with ag.no_grad():
-            preds = self._flat_outputs(self(xs, training=False))
-            total, parts = self.compiled_loss(yts, preds, swts, self.losses)
+            outputs = self(xs, training=False)
+            preds = self._flat_outputs(outputs)
+            total, parts = self._step_loss(xs, yts, outputs, swts, training=False)
             self._update_metrics(total, parts, yts, preds, swts, _batch_size(x))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """A step's loss: the compiled output losses plus the model's added losses. A subclass
+        may override it (Keras 3) to train on any loss of ``x``, ``y`` and ``y_pred``."""
+        total, _ = self.compiled_loss(self._per_output_data(y, "y"), self._flat_outputs(y_pred),
+                                      self._per_output_data(sample_weight, "sample_weight"),
+                                      self.losses)
+        return total
+
+    def _overrides_compute_loss(self):
+        return type(self).compute_loss is not Trainer.compute_loss
+
+    def _step_loss(self, xs, yts, outputs, swts, training):
+        """(total, per-output losses) of a batch; only the total from an overridden
+        ``compute_loss``, which gets the targets and weights as given (one output: no list)."""
+        if not self._overrides_compute_loss():
+            return self.compiled_loss(yts, self._flat_outputs(outputs), swts, self.losses)
+        kwargs = {}
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            kwargs["training"] = training
+        y, sw = (yts[0], swts[0]) if len(yts) == 1 else (yts, swts)
+        total = self.compute_loss(x=xs, y=y, y_pred=outputs, sample_weight=sw, **kwargs)
+        if total is None:
+            raise ValueError(f"{type(self).__name__}.compute_loss returned None; it must return "
+                             f"the loss tensor to minimize")
+        return total, []
 
     def _update_metrics(self, total, parts, ys, preds, sws, batch_size):
         with ag.no_grad():
@@ -367,13 +405,28 @@ class Trainer:
             data.named_leaves(sample_weight, "sample_weight")
         data.check_sample_counts(named, where)
         data.check_finite(named, where)
-        if need_targets and y is None:
+        if need_targets and y is None and self.loss is not None:  # else only add_loss losses
             raise ValueError(f"{where}: targets y are required (or pass a generator / Sequence that "
                              f"yields (x, y))")
         return x, y, sample_weight
 
+    def _spread_over_losses(self, y):
+        """Targets given only for the outputs that have a loss (as many arrays as losses, Keras
+        3 accepts that): one entry per output, None for the others."""
+        losses = getattr(self.compiled_loss, "losses", None)
+        if y is None or isinstance(y, dict) or not losses:
+            return y
+        given = y if isinstance(y, list) else [y]
+        with_loss = [i for i, loss in enumerate(losses) if loss is not None]
+        if len(given) == len(losses) or len(given) != len(with_loss):
+            return y
+        spread = [None] * len(losses)
+        for i, value in zip(with_loss, given):
+            spread[i] = value
+        return spread
+
     def _split_targets(self, y, sample_weight, class_weight=None):
-        ys = self._per_output_data(y, "y")
+        ys = self._per_output_data(self._spread_over_losses(y), "y")
         sws = self._per_output_data(sample_weight, "sample_weight")
         sws = self._class_weights(class_weight, ys, sws)
         return ys, sws
@@ -502,10 +555,11 @@ class Trainer:
         if data.is_batch_source(validation_data):
             return data.batch_source(validation_data, steps=steps, where="validation",
                                      steps_arg="validation_steps")
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (1, 2, 3):
             raise ValueError("validation_data must be (x_val, y_val), (x_val, y_val, "
-                             "sample_weight_val), a generator or a Sequence")
-        vx, vy, vsw = (list(validation_data) + [None])[:3]
+                             "sample_weight_val), (x_val,) for a model without compiled loss, "
+                             "a generator or a Sequence")
+        vx, vy, vsw = (list(validation_data) + [None, None])[:3]
         vx, vy, vsw = self._array_data(vx, vy, vsw, "validation_data")
         return data.ArrayBatches(vx, vy, vsw, batch_size, False, steps)
 
@@ -531,8 +585,10 @@ class Trainer:
                 cbs.batch_hook("on_test_batch_end", step, dict(self._logs(), batch=step,
                                                                size=_batch_size(x)))
             seen += _batch_size(x) if source.count_mode == "samples" else 1
-            if bar is not None and bar.due(seen):
-                bar.update(seen)
+            if bar is not None and bar.due(seen):  # running means: shown as they are
+                logs = self._logs()
+                bar.stateful_metrics.update(logs)
+                bar.update(seen, list(logs.items()))
         if first:
             raise ValueError("evaluate: the data yielded no batch")
         logs = self._logs()

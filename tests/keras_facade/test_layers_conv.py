@@ -450,7 +450,7 @@ def test_transposed_convolution_output_padding_and_config():
     layer = L.Conv1DTranspose(3, 3, strides=2, padding="same", output_padding=1)
     assert layer(rand(1, 4, 2)).shape == (1, 8, 3)
     cfg = layer.get_config()
-    assert cfg["output_padding"] == [1] and "groups" not in cfg
+    assert cfg["output_padding"] == (1,) and "groups" not in cfg
     layer3 = L.Conv3DTranspose(3, 3, strides=(2, 1, 3), output_padding=(1, 0, 2),
                                data_format="channels_first")
     assert layer3(rand(1, 2, 3, 4, 2)).shape == (1, 3, 8, 6, 8)  # (n-1)*s + k + output_padding
@@ -559,7 +559,7 @@ def test_pooling3d_values_shapes_and_aliases():
         (2, 1, 1, 1, 3)
     assert (L.MaxPool3D, L.AvgPool3D, L.GlobalMaxPool3D, L.GlobalAvgPool3D) == (
         L.MaxPooling3D, L.AveragePooling3D, L.GlobalMaxPooling3D, L.GlobalAveragePooling3D)
-    assert L.MaxPooling3D().get_config()["pool_size"] == [2, 2, 2]
+    assert L.MaxPooling3D().get_config()["pool_size"] == (2, 2, 2)
 
 
 def test_padding_cropping_upsampling_3d_values():

@@ -213,7 +213,7 @@ def test_config_matches_keras_keys_and_round_trips():
         "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
         "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
         "dropout", "recurrent_dropout", "seed"}
-    assert cfg["kernel_size"] == [3, 3] and cfg["strides"] == [2, 2]
+    assert cfg["kernel_size"] == (3, 3) and cfg["strides"] == (2, 2)
     assert cfg["data_format"] == "channels_last" and cfg["unit_forget_bias"] is True
     assert L.ConvLSTM3D.from_config(L.ConvLSTM3D(2, 1).get_config()).kernel_size == (1, 1, 1)
 
@@ -246,7 +246,7 @@ def test_keras1_spellings_are_converted_with_a_warning():
                              subsample=(1, 1), forget_bias_init="one", W_regularizer="l2")
     cfg = layer.get_config()
     assert (cfg["filters"], cfg["kernel_size"], cfg["padding"], cfg["data_format"]) == \
-        (4, [3, 3], "same", "channels_first")
+        (4, (3, 3), "same", "channels_first")
     assert (cfg["recurrent_activation"], cfg["dropout"], cfg["recurrent_dropout"]) == \
         ("hard_sigmoid", 0.1, 0.2)
     assert cfg["recurrent_initializer"]["class_name"] == "Identity" and cfg["unit_forget_bias"]

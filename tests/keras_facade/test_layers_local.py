@@ -223,7 +223,7 @@ def test_config_round_trip_and_keras2_config_keys():
                              "activation", "use_bias", "kernel_initializer", "bias_initializer",
                              "kernel_regularizer", "bias_regularizer", "activity_regularizer",
                              "kernel_constraint", "bias_constraint", "implementation"]
-    assert cfg["kernel_size"] == [2, 2] and cfg["strides"] == [2, 1]
+    assert cfg["kernel_size"] == (2, 2) and cfg["strides"] == (2, 1)
     assert [w.name for w in layer.weights] == ["kernel"]
 
 

@@ -60,9 +60,11 @@ def test_convolution2d_three_ints_mean_a_kernel_as_in_keras2():
     assert Conv2D(8, nb_row=2, nb_col=4).kernel_size == (2, 4)
 
 
-def test_three_positional_ints_with_keras2_keywords_are_refused():
-    with pytest.raises(ValueError, match="kernel_size"):
+def test_three_positional_ints_with_keras2_keywords_are_refused_under_keras2():
+    from keras_facade import config
+    with config.use_compat("keras2"), pytest.raises(ValueError, match="kernel_size"):
         Conv2D(32, 3, 3, padding="same")
+    assert Conv2D(32, 3, 3, padding="same").strides == (3, 3)  # Keras 3 reads strides
 
 
 def test_dim_ordering_th_means_channels_first():

@@ -173,7 +173,8 @@ def test_custom_gradient():
 
 ERRORS = [
     (lambda: ops.cast(A, "no-such-type"), TypeError, "keras.ops.cast.*no-such-type"),
-    (lambda: ops.convert_to_tensor(["a"]), TypeError, "keras.ops.convert_to_tensor"),
+    (lambda: ops.convert_to_tensor(["a"], dtype="float32"), TypeError,
+     "keras.ops.convert_to_tensor"),
     (lambda: ops.convert_to_tensor(A, sparse=True), ValueError, "keras.ops.convert_to_tensor"),
     (lambda: ops.unstack(A, num=3, axis=1), ValueError, "keras.ops.unstack.*num=3"),
     (lambda: ops.slice(A, (2, 2), (2, 2)), ValueError, "keras.ops.slice.*(3, 4)"),

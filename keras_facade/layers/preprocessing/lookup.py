@@ -316,7 +316,7 @@ class TextVectorization(Layer):
     def _tokens(self, text):
         if isinstance(text, bytes):
             text = text.decode(self._encoding)
-        standardize = _STANDARDIZERS.get(self._standardize, self._standardize)
+        standardize = _STANDARDIZERS.get(self._standardize)
         text = standardize(text) if standardize else text
         split = _SPLITTERS.get(self._split, self._split)
         tokens = list(split(text)) if split else [text]
@@ -331,6 +331,10 @@ class TextVectorization(Layer):
                 raise ValueError(f"TextVectorization: expected a batch of strings of shape (n,) "
                                  f"or (n, 1), got shape {texts.shape}")
             texts = texts[..., 0]
+        if callable(self._standardize):  # a user's standardizer takes the whole batch, as in Keras
+            decoded = [t.decode(self._encoding) if isinstance(t, bytes) else t
+                       for t in texts.ravel()]
+            texts = _array(self._standardize(np.array(decoded, dtype=str).reshape(texts.shape)))
         return [self._tokens(text) for text in texts.ravel()], texts.shape
 
     def adapt(self, data, batch_size=None, steps=None):
