@@ -1,11 +1,32 @@
 """Learning-rate schedules (``keras.optimizers.schedules``), evaluated on the optimizer's iteration
-count (batches, not epochs). Calling a schedule with a step gives a Python float."""
+count (batches, not epochs). Calling a schedule with a step gives a Python float; with an array of
+steps (e.g. to plot it) a float32 array of rates."""
+import functools
 import math
+
+import numpy as np  # only to hold the rates of several steps
+
+
+def _each_step(call):
+    """Let a schedule's ``__call__`` take an array (or tensor) of steps, one rate per step."""
+    @functools.wraps(call)
+    def wrapper(self, step):
+        steps = np.asarray(step.numpy() if hasattr(step, "numpy") else step)
+        if steps.ndim == 0:
+            return call(self, step)
+        rates = [call(self, s) for s in steps.ravel().tolist()]
+        return np.asarray(rates, dtype=np.float32).reshape(steps.shape)
+    return wrapper
 
 
 class LearningRateSchedule:
     """Base class: ``schedule(step) -> learning rate``; subclasses implement ``__call__`` and
     ``get_config``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__ and "__call__" in vars(cls):
+            cls.__call__ = _each_step(vars(cls)["__call__"])
 
     def __call__(self, step):
         raise NotImplementedError

@@ -569,3 +569,17 @@ def test_state_variable_names_and_paths_follow_the_weight_paths_as_keras_3():
         ("sequential_dense_kernel_velocity", "adam/sequential_dense_kernel_velocity"),
         ("sequential_dense_bias_momentum", "adam/sequential_dense_bias_momentum"),
         ("sequential_dense_bias_velocity", "adam/sequential_dense_bias_velocity")]
+
+
+def test_schedules_take_arrays_of_steps_for_plotting():
+    steps = np.arange(0, 40, 10)
+    for schedule in (schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True),
+                     schedules.CosineDecay(0.1, 30),
+                     schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]),
+                     schedules.PolynomialDecay(0.1, 30, 0.01),
+                     schedules.InverseTimeDecay(0.1, 10, 1.0)):
+        rates = schedule(steps)
+        assert rates.shape == (4,) and rates.dtype == np.float32
+        np.testing.assert_allclose(rates, [schedule(int(s)) for s in steps], rtol=1e-6)
+        np.testing.assert_allclose(schedule(ag.tensor(steps.reshape(2, 2))),
+                                   rates.reshape(2, 2), rtol=1e-6)
