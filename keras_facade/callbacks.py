@@ -202,7 +202,14 @@ class ProgbarLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose and self.progbar is not None:
-            self.progbar.update(self.seen, self._values(logs or {}))
+            logs = logs or {}
+            values = self._values(logs)
+            if config.default("training.progbar_position") == "last":
+                # Keras 3 shows every epoch log, also those that other callbacks added
+                shown = {k for k, _ in values} | {"batch", "size"}
+                values += [(k, v) for k, v in logs.items() if k not in shown]
+                self.progbar.stateful_metrics.update(k for k, _ in values)
+            self.progbar.update(self.seen, values)
 
 
 # -- monitoring helpers ----------------------------------------------------------------------------
@@ -317,6 +324,8 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose > 0:
             self._say("\nEpoch %05d: saving model to %s" % (epoch + 1, path))
+        if os.path.dirname(path):  # Keras 3 creates the checkpoint's folder
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
         else:
@@ -750,9 +759,14 @@ class BackupAndRestore(Callback):
 
 
 def configure(callbacks, model, verbose, params, count_mode):
-    """The callback list ``fit`` runs: Keras 2's order, History last (returned too)."""
+    """The callback list ``fit`` runs: the progress bar after the user's callbacks and History
+    (Keras 3) or first (Keras 2); the History is returned too."""
     history = History()
     callbacks = list(callbacks or [])
     progbar = [ProgbarLogger(count_mode)] if verbose else []
-    cb_list = CallbackList(progbar + callbacks + [history], model=model, params=params)
+    if config.default("training.progbar_position") == "last":
+        ordered = callbacks + [history] + progbar
+    else:
+        ordered = progbar + callbacks + [history]
+    cb_list = CallbackList(ordered, model=model, params=params)
     return cb_list, history

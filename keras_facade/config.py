@@ -42,6 +42,9 @@ DEFAULTS = {
     "optimizers.epsilon_placement": {"keras3": "inside", "keras2": "outside"},
     # order of the keys in History / logs: 'sorted' (K3) or 'given' (loss, metrics, val_*: K2)
     "training.log_order": {"keras3": "sorted", "keras2": "given"},
+    # where fit's progress bar runs among the callbacks: 'last' (K3: after the user's callbacks,
+    # so their on_epoch_end output and logs come before the epoch line) or 'first' (K2)
+    "training.progbar_position": {"keras3": "last", "keras2": "first"},
     # the epoch-log key where ReduceLROnPlateau / LearningRateScheduler report the learning rate
     "callbacks.learning_rate_log_key": {"keras3": "learning_rate", "keras2": "lr"},
     # the mask of Add/Subtract/Multiply/Average/Maximum/Minimum: 'or' of all the inputs' masks,
@@ -52,6 +55,8 @@ DEFAULTS = {
     # Conv2D(8, 3, 1, padding=...): with Keras 2 keywords present the third positional integer is
     # read as strides (K3) or refused as an ambiguous Keras 1 kernel row/column pair (K2)
     "legacy.conv_positional_strides": {"keras3": "strides", "keras2": "error"},
+    # summary() of a model not built yet: rows with '?' shapes and 0 params (K3) or an error (K2)
+    "summary.unbuilt": {"keras3": "rows", "keras2": "error"},
     # the dtype of keras.utils.to_categorical's one-hot array (K3 builds it in numpy's default)
     "utils.to_categorical.dtype": {"keras3": "float64", "keras2": "float32"},
 }

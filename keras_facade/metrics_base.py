@@ -68,7 +68,8 @@ class Metric:
     def __call__(self, *args, **kwargs):
         with ag.no_grad():
             self.update_state(*args, **kwargs)
-            return self.result()
+            self._last_result = self.result()  # lets Layer.add_metric find the metric's name
+            return self._last_result
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype.name}

@@ -3,6 +3,8 @@ import numpy as np
 
 import autograd_core as ag
 
+from . import initializers
+
 
 class Variable(ag.Tensor):
     """A weight: an ``ag.Tensor`` leaf that requires grad while it is trainable.
@@ -13,8 +15,9 @@ class Variable(ag.Tensor):
     """
     __slots__ = ("name", "path", "_trainable", "constraint", "regularizer")
 
-    def __init__(self, value, name="variable", trainable=True, constraint=None, regularizer=None,
-                 path=None, dtype=None, device=None):
+    def __init__(self, value=None, name="variable", trainable=True, constraint=None,
+                 regularizer=None, path=None, dtype=None, device=None, initializer=None, shape=None):
+        value = _initial_value(value, initializer, shape, dtype, name)
         if isinstance(value, ag.Tensor):
             value = value.data
         if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
@@ -80,3 +83,17 @@ class Variable(ag.Tensor):
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
                 f"trainable={self._trainable}>")
+
+
+def _initial_value(value, initializer, shape, dtype, name):
+    """The starting value from ``value`` or Keras 3's ``initializer=`` (an array, or an initializer
+    name/callable with ``shape``)."""
+    if (value is None) == (initializer is None):
+        raise TypeError(f"Variable {name!r}: pass exactly one of `value` and `initializer`")
+    value = initializer if value is None else value
+    if isinstance(value, str) or (callable(value) and not isinstance(value, ag.Tensor)):
+        if shape is None:
+            raise ValueError(f"Variable {name!r}: an initializer ({value!r}) needs a `shape`")
+        value = initializers.get(value)(tuple(shape), dtype=dtype or "float32")
+    return value
+

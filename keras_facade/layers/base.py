@@ -95,6 +95,11 @@ def get_mask(tensor):
     return None
 
 
+# Keras code reads (and sometimes sets) a layer output's mask as ``x._keras_mask``
+mask_attribute = property(get_mask, set_mask, doc="The mask attached to this tensor (or None).")
+ag.Tensor._keras_mask = mask_attribute
+
+
 # -- input specs ----------------------------------------------------------------------------------
 class InputSpec:
     """What a layer accepts: rank (``ndim``/``min_ndim``/``max_ndim``), fixed ``axes`` values, a
@@ -268,6 +273,8 @@ class Layer:
     _call_params = {}
     #: a ``keras.ops`` call in a functional graph: a node, but not one of ``model.layers``
     _is_operation = False
+    #: set once any layer calls ``add_metric`` (until then training steps skip looking for them)
+    _add_metric_used = False
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         unknown = sorted(set(kwargs) - BASE_KWARGS)
@@ -289,6 +296,7 @@ class Layer:
         self._inbound_nodes = []
         self._call_losses = []
         self._persistent_losses = []
+        self._call_metrics = []
         self._batch_input_shape = _batch_input_shape(kwargs)
         self._initial_weights = kwargs.get("weights")
         self._build_input_shape = None
@@ -485,6 +493,25 @@ class Layer:
         for layer in self._flatten_layers():
             if layer._call_losses:
                 layer.__dict__["_call_losses"] = []
+            if layer.__dict__.get("_call_metrics"):
+                layer.__dict__["_call_metrics"] = []
+
+    def add_metric(self, value, name=None, aggregation=None):
+        """Log ``value`` under ``name`` in fit/evaluate (Keras 2 API): averaged over the batches,
+        or, for a stateful metric's result with ``aggregation=None``, that metric's own result
+        (the model then resets the metric with its other metrics)."""
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"{self.name}.add_metric: aggregation must be None or 'mean', got "
+                             f"{aggregation!r}")
+        metric = next((m for m in vars(self).values()
+                       if getattr(m, "_last_result", None) is value), None)
+        if name is None and metric is None:
+            raise ValueError(f"{self.name}.add_metric: a name is required for a value that is not "
+                             f"the result of a metric object")
+        Layer._add_metric_used = True
+        self.__dict__.setdefault("_call_metrics", []).append(
+            (name or metric.name, value if isinstance(value, ag.Tensor) else ag.tensor(value),
+             metric if aggregation is None else None))
 
     # -- building ----------------------------------------------------------------------------------
     def build(self, input_shape):
@@ -498,7 +525,10 @@ class Layer:
         if self.input_spec is not None:
             self._check_input_spec(input_shape)
         with name_scope(self):
-            self.build(input_shape)
+            if inspect.signature(self.build).parameters:
+                self.build(input_shape)
+            else:  # Keras 3 allows ``def build(self)`` for layers that build nothing themselves
+                self.build()
         self.built = True
         if self._build_input_shape is None:
             self._build_input_shape = input_shape
@@ -529,6 +559,8 @@ class Layer:
             inputs, args = args[0], args[1:]
         elif "inputs" in kwargs:
             inputs = kwargs.pop("inputs")
+        elif self._first_call_param() in kwargs:  # e.g. layer(logits=x, targets=y)
+            inputs = kwargs.pop(self._first_call_param())
         else:
             raise TypeError(f"{self.name}: __call__ needs the inputs as its first argument")
         if inputs.__class__ is ag.Tensor and not args and all(
@@ -539,6 +571,12 @@ class Layer:
             from .node import symbolic_call
             return symbolic_call(self, inputs, args, kwargs)
         return self._eager_call(inputs, args, kwargs)
+
+    def _first_call_param(self):
+        """Name of ``call``'s first parameter, which may also pass the inputs by keyword."""
+        params = [p for p in inspect.signature(self.call).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return params[0].name if params else None
 
     def _accepts(self, param):
         params = type(self)._call_params
@@ -608,6 +646,7 @@ class Layer:
             self._clear_call_losses()
         else:
             self.__dict__["_call_losses"] = []
+            self.__dict__["_call_metrics"] = []
         _CALL_STACK.append(training)
         _SCOPE.append(self)
         try:
@@ -767,8 +806,10 @@ def _np_dtype(name):
 
 
 def _symbolic_shape(x):
-    return (None,) + tuple(x.shape[1:]) if isinstance(x, ag.Tensor) and x.ndim else \
-        (tuple(x.shape) if isinstance(x, ag.Tensor) else None)
+    """The shape of ``x`` (a tensor, or a numpy array of strings) with an unknown batch size."""
+    is_array = isinstance(x, (ag.Tensor, np.ndarray))
+    return (None,) + tuple(x.shape[1:]) if is_array and x.ndim else \
+        (tuple(x.shape) if is_array else None)
 
 
 def _tensor_shape(x):

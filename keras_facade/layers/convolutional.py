@@ -126,10 +126,23 @@ class _Conv(_Window):
     def _build_kernels(self, channels):
         self.kernel = self._add_weight("kernel", self._kernel_shape(channels), "kernel")
 
-    def _convolve(self, x):
+    def _conv_with(self, x, kernel, bias):
         return getattr(ag.nn, f"conv{self.rank}d")(
-            x, self.kernel, self.bias, stride=self.strides, padding=self.padding,
+            x, kernel, bias, stride=self.strides, padding=self.padding,
             dilation=self.dilation_rate, groups=self.groups)
+
+    def convolution_op(self, inputs, kernel):
+        """``inputs`` (in the layer's data format) convolved with ``kernel``, no bias; override it
+        to customise the convolution while keeping the layer's weights, bias and activation."""
+        x = to_channels_last(inputs, self.data_format)
+        return to_channels_first(self._conv_with(x, kernel, None), self.data_format)
+
+    def _convolve(self, x):
+        if type(self).convolution_op is _Conv.convolution_op:
+            return self._conv_with(x, self.kernel, self.bias)  # bias fused into the convolution
+        out = self.convolution_op(to_channels_first(x, self.data_format), self.kernel)
+        out = to_channels_last(out, self.data_format)
+        return out if self.bias is None else out + self.bias
 
     def get_config(self):
         return dict(super().get_config(), filters=self.filters, **self._window_config(),

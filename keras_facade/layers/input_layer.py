@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import backend, config, legacy
-from .base import Layer, _normalize_dtype
+from .base import Layer, _normalize_dtype, mask_attribute
 
 
 class KerasTensor:
@@ -23,6 +23,8 @@ class KerasTensor:
     @property
     def _keras_shape(self):  # Keras 2 attribute
         return self.shape
+
+    _keras_mask = mask_attribute
 
     def __repr__(self):
         source = f", name={self._keras_history[0].name}" if self._keras_history else ""

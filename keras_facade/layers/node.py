@@ -157,7 +157,7 @@ def infer_output_specs(layer, inputs, args=(), kwargs=None, shapes=True):
         if shape and not layer._is_operation and not batch_known:
             shape[0] = None
         shapes.append(tuple(shape))
-        dtypes.append(str(t.dtype))
+        dtypes.append("string" if t.dtype.kind in "US" else str(t.dtype))
     structure = runs[0]
     if not isinstance(structure, (list, tuple, dict)):
         return shapes[0], dtypes[0]
@@ -175,6 +175,9 @@ def _as_keras(inputs, dtype):
     return [_as_keras(v, dtype) for v in inputs]
 
 
+DUMMY_STRING = "\x00dummy"  # the value of dummy string inputs; lookups map it to any index
+
+
 def _dummy_maker(sizes, fill=ag.zeros):
     """KerasTensor -> a ``fill`` tensor of its shape (unknown batch: ``sizes[0]``, other unknown
     dimensions: ``sizes[1]``); anything else unchanged."""
@@ -183,6 +186,8 @@ def _dummy_maker(sizes, fill=ag.zeros):
             return t
         dims = [(sizes[0] if i == 0 else sizes[1]) if d is None else d
                 for i, d in enumerate(t.shape)]
+        if t.dtype == "string":  # string inputs stay numpy arrays (the string layers read them)
+            return np.full(tuple(dims), DUMMY_STRING)
         return fill(tuple(dims), dtype=np.dtype(t.dtype), device=backend.get_device())
     return make
 

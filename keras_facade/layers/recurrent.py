@@ -341,9 +341,11 @@ class RNN(Layer):
     def reset_states(self, states=None):
         if not self.stateful:
             raise AttributeError(f"Layer \"{self.name}\" is not stateful")
-        self.states = None if states is None else [
-            ag.tensor(np.asarray(s, dtype=self.dtype), device=backend.get_device())
-            for s in nest.to_list(states)]
+        if states is None:  # zeros of the batch seen so far (Keras 3 keeps the state variables)
+            self.states = None if self.states is None else [ag.zeros_like(s) for s in self.states]
+            return
+        self.states = [ag.tensor(np.asarray(s, dtype=self.dtype), device=backend.get_device())
+                       for s in nest.to_list(states)]
 
     def _initial_states(self, inputs, initial_state):
         batch = inputs.shape[0]

@@ -237,11 +237,15 @@ class Model(Trainer, SavingMixin, Layer):
         flat = [values[id(t)] for t in self.outputs]
         if isinstance(self._nested_outputs, dict):
             return dict(zip(self._nested_outputs, flat))
-        return flat if self._returns_list() else flat[0]
+        return self._pack_list(flat) if self._returns_list() else flat[0]
 
     def _returns_list(self):
         """Whether calls return a list: outputs given as a list of several (one is unpacked)."""
         return isinstance(self._nested_outputs, (list, tuple)) and len(self.outputs) > 1
+
+    def _pack_list(self, flat):
+        """``flat`` in the nesting of the outputs given as a list (e.g. a layer's output pairs)."""
+        return list(nest.pack_like(self._nested_outputs, flat))
 
     def _set_output_masks(self, inputs, outputs, mask):
         """Masks of a model's outputs were set by its own layers."""
@@ -291,6 +295,8 @@ class Model(Trainer, SavingMixin, Layer):
 
     @property
     def output(self):
+        if len(self.outputs) > 1 and self._returns_list():
+            return self._pack_list(self.outputs)
         return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
 
     # -- summary and config ------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def _trainable_flag(layer):
 
 def summary_lines(model, line_length=None, positions=None, show_trainable=False):
     """The summary as a list of lines."""
-    if not model.built:
+    if not model.built and config.default("summary.unbuilt") == "error":
         raise ValueError("This model has not yet been built. Build the model first by calling "
                          "`build()` or calling `fit()` with some data, or specify an `input_shape` "
                          "argument in the first layer(s) for automatic build.")
@@ -90,6 +90,8 @@ def summary_lines(model, line_length=None, positions=None, show_trainable=False)
         title = f"{layer.name} ({_class_label(layer)})"
         shape = _output_shape(layer) if model._is_graph_network else "multiple"
         params = layer.count_params() if layer.built else 0
+        if not model.built:  # as Keras 3 shows a model that has not seen data yet
+            shape = "?"
         flag = [_trainable_flag(layer)] if show_trainable else []
         if sequential_like:
             lines.append(_row([title, shape, params] + flag, positions))

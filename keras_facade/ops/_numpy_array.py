@@ -61,6 +61,10 @@ def _tensors(*xs):
     return [ag.cast(to_tensor(x, device=device), dtype) for x in xs]
 
 
+def _is_strings(x):
+    return isinstance(x, np.ndarray) and x.dtype.kind in "US"
+
+
 def _axis(axis, ndim, name):
     if not -ndim <= axis < max(ndim, 1):
         raise ValueError(f"keras.ops.{name}: axis {axis} is out of range for a tensor of "
@@ -279,8 +283,10 @@ def transpose(x, axes=None):
 
 @op
 def expand_dims(x, axis):
-    x = to_tensor(x)
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    if _is_strings(x):  # string inputs stay numpy arrays (no gradient)
+        return np.expand_dims(x, axes)
+    x = to_tensor(x)
     for a in axes:
         _axis(a, x.ndim + len(axes), "expand_dims")
     return ag.expand_dims(x, axes)

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import registration
 from .structure import class_name
+from ..layers import nest
 
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 _NESTED_LAYERS = ("layer", "forward_layer", "backward_layer", "cell")
@@ -119,7 +120,9 @@ def _functional(model, cfg):
                 record = layer.keras3_record(lambda i: refs.tensor(node[i]))
             else:
                 record = _layer_record(layer, entry)
-                record["inbound_nodes"] = [refs.node(n) for n in entry.get("inbound_nodes", [])]
+                live = [n for n in layer._inbound_nodes if id(n) in refs.nodes and n.keras_inputs]
+                record["inbound_nodes"] = [refs.node(n, live[i] if i < len(live) else None)
+                                           for i, n in enumerate(entry.get("inbound_nodes", []))]
             record["name"] = entry["name"]
             layers.append(record)
         return dict(cfg, layers=layers, input_layers=refs.endpoints(cfg["input_layers"]),
@@ -161,7 +164,8 @@ class _TensorRefs:
         node = [n for n in layer._inbound_nodes if id(n) in self.nodes][index]
         t = node.flat_outputs[tensor_index]
         return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(t.shape), "dtype": str(np.dtype(t.dtype)),
+                "config": {"shape": list(t.shape),
+                           "dtype": t.dtype if t.dtype == "string" else str(np.dtype(t.dtype)),
                            "keras_history": [name, index, tensor_index]}}
 
     def _value(self, value):
@@ -171,11 +175,17 @@ class _TensorRefs:
             return [self.tensor(v) for v in value]
         return value
 
-    def node(self, node):
+    def node(self, node, live=None):
+        """A Keras 2 node entry in Keras 3's form; ``live`` (the graph's node) keeps a dict of
+        inputs a dict."""
         if isinstance(node, dict):
             return node
         tensors = [self.tensor(entry) for entry in node]
         kwargs = next((dict(e[3]) for e in node if len(e) > 3 and e[3]), {})
+        inputs = live.input_tensors if live is not None else None
+        if isinstance(inputs, dict) and len(nest.flatten(inputs)) == len(tensors):
+            return {"args": [nest.pack_like(inputs, tensors)],
+                    "kwargs": {k: self._value(v) for k, v in kwargs.items()}}
         return {"args": [tensors[0] if len(tensors) == 1 else tensors],
                 "kwargs": {k: self._value(v) for k, v in kwargs.items()}}
 

@@ -34,9 +34,11 @@ def build_config(model):
 
 def compile_config(model):
     """Keras 3's ``compile_config`` of ``model`` (its ``get_compile_config()``), or None when it is
-    not compiled."""
+    not compiled. A model's own ``get_compile_config`` may return objects (functions, optimizers):
+    they are serialized as Keras 3 does."""
+    from .serialization_lib import serialize_keras_object  # that module imports this one
     getter = getattr(model, "get_compile_config", None)
-    return getter() if callable(getter) else None
+    return serialize_keras_object(getter()) if callable(getter) else None
 
 
 #: Short loss names that Keras 3's legacy ``.h5`` reader cannot resolve; every version knows the long ones.

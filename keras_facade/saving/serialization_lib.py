@@ -51,7 +51,8 @@ def serialize_keras_object(obj):
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, (list, tuple)):
-        return type(obj)(serialize_keras_object(item) for item in obj)
+        items = [serialize_keras_object(item) for item in obj]  # list subclasses too (tracked)
+        return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
         return {key: serialize_keras_object(value) for key, value in obj.items()}
     if _is_layer(obj):

@@ -15,6 +15,7 @@ import autograd_core as ag
 from .. import config
 from .. import losses as losses_module
 from .. import metrics as metrics_module
+from ..layers.base import to_snake_case
 
 _ACCURACY = ("accuracy", "acc")
 _CROSSENTROPY = ("crossentropy", "ce")
@@ -181,7 +182,8 @@ def _metric_name(spec):
     if name is None:
         raise ValueError(f"compile: cannot name metric {spec!r}; give it a __name__ or use a "
                          f"keras.metrics.Metric")
-    return name
+    # Keras 3 snake-cases a metric function's name (``PSNR`` -> ``psnr``); Keras 2 kept it
+    return name if config.default("naming.style") == "keras2" else to_snake_case(name)
 
 
 def _metric_object(spec, name, y_true, y_pred, loss_fn):

@@ -33,8 +33,12 @@ def is_generator(data):
 
 
 def is_dataset(data):
-    """A re-iterable dataset of batches with a ``cardinality()`` (``Dataset``, tf.data-like)."""
-    return not is_sequence(data) and hasattr(data, "cardinality") and hasattr(data, "__iter__")
+    """A re-iterable dataset of batches: one with a ``cardinality()`` (``Dataset``, tf.data-like)
+    or a sized iterable such as a torch ``DataLoader``."""
+    if is_sequence(data) or is_generator(data) or _is_array(data) or \
+            isinstance(data, (list, tuple, dict, str, bytes)):
+        return False
+    return hasattr(data, "__iter__") and (hasattr(data, "cardinality") or hasattr(data, "__len__"))
 
 
 def is_batch_source(data):
@@ -306,19 +310,24 @@ class DatasetBatches(GeneratorBatches):
     ``repeat()``), and running dry ends training. ``shuffle`` is the dataset's own business."""
 
     def __init__(self, dataset, steps=None, where="fit", steps_arg="steps_per_epoch"):
-        size = int(dataset.cardinality())
+        size = int(dataset.cardinality()) if hasattr(dataset, "cardinality") else len(dataset)
         if steps is None and size == -1:
             raise ValueError(f"{where}: the dataset is infinite (repeat() without a count); "
                              f"pass {steps_arg}")
-        super().__init__(iter(dataset), steps, where, steps_arg)
+        super().__init__(self._batches(dataset), steps, where, steps_arg)
         self.dataset, self.one_stream = dataset, steps is not None
         if steps is None and size >= 0:
             self.steps = size
 
+    @staticmethod
+    def _batches(dataset):
+        """The dataset's batches; a list batch (a torch DataLoader's ``[x, y]``) reads as a tuple."""
+        return (tuple(b) if isinstance(b, list) else b for b in dataset)
+
     def epoch(self):
         if self.one_stream:
             return super().epoch()
-        self.generator = iter(self.dataset)
+        self.generator = self._batches(self.dataset)
         return self._one_pass()
 
     def _one_pass(self):

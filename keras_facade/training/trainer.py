@@ -26,7 +26,7 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from . import data_adapter as data
 from ..distribute import training as dp
-from ..layers.nest import flatten as flatten_data
+from ..layers.nest import flatten as flatten_data, pack_like
 from .compile_utils import LossContainer, MetricsContainer, loss_function_of, detach_all
 from .progbar import Progbar
 
@@ -123,7 +123,8 @@ class Trainer:
         self._metrics_names = self._names()
 
     def _names(self):
-        return list(self.compiled_loss.names) + list(self.compiled_metrics.names)
+        return list(self.compiled_loss.names) + list(self.compiled_metrics.names) + \
+            list(self.__dict__.get("_added_trackers", ()))
 
     @property
     def metrics_names(self):
@@ -145,10 +146,26 @@ class Trainer:
         return list(self._loss_trackers) + list(built)
 
     def reset_metrics(self):
+        self._step_logs = None
+        if self._own_step("fit") or self._own_step("evaluate"):  # Keras 3 resets model.metrics
+            for metric in self.metrics:
+                metric.reset_state()
         if self._outputs_configured:
-            for tracker in self._loss_trackers:
+            for tracker in self._loss_trackers + self._sublayer_metrics():
                 tracker.reset_state()
             self.compiled_metrics.reset()
+            for tracker in self.__dict__.get("_added_trackers", {}).values():
+                tracker.reset_state()
+
+    def _layers_within(self):
+        """The model and its sublayers (none for a trainer that is not a layer)."""
+        flatten = getattr(self, "_flatten_layers", None)
+        return flatten() if flatten is not None else []
+
+    def _sublayer_metrics(self):
+        """Metric objects that sublayers hold as attributes (Keras 3 resets them with the model's)."""
+        return [m for layer in self._layers_within() if layer is not self
+                for m in vars(layer).values() if isinstance(m, metrics_module.Metric)]
 
     def get_compile_config(self):
         """The compile arguments in Keras 3's serialized form (for saving), or None."""
@@ -255,6 +272,8 @@ class Trainer:
         check the targets against the outputs and losses (``full_y``: all targets, when known).
         Returns the batch split per output. The forward pass runs once per input/target signature
         since compile; the target checks run every time."""
+        if self._own_step(where) is not None:  # the model's own step unpacks its batches
+            return batch
         x, y, sw = batch
         signature = tuple((a.shape[1:], a.dtype.str) for a in flatten_data((x, y))
                           if a is not None)
@@ -289,14 +308,29 @@ class Trainer:
                     try:
                         loss(data.to_tensors(ys[i][:2], preds[i].device), preds[i])
                     except ValueError as err:
-                        raise ValueError(f"{where}: the targets for output {name!r} do not fit its "
-                                         f"loss {loss.name!r}: {err}") from None
+                        if not self._loss_fits_batch(loss, i, x, ys[i]):
+                            raise ValueError(f"{where}: the targets for output {name!r} do not "
+                                             f"fit its loss {loss.name!r}: {err}") from None
         self._checked_signatures[signature] = shapes
         return x, ys, sws
+
+    def _loss_fits_batch(self, loss, index, x, y):
+        """Whether ``loss`` runs on the whole batch: a custom loss may broadcast in a way that
+        depends on the batch size ((B,) targets against (B, B) outputs), so a failing 2-sample
+        probe is confirmed on the real batch before the targets are called wrong."""
+        with ag.no_grad():
+            pred = self._flat_outputs(self(data.to_tensors(x, self._device()), training=False))[index]
+            try:
+                loss(data.to_tensors(y, pred.device), pred)
+            except ValueError:
+                return False
+        return True
 
     # -- one step ----------------------------------------------------------------------------------
     def _train_batch(self, x, ys, sws, params, device=None):
         """One optimizer step on a numpy batch (inputs, targets per output, weights per output)."""
+        if self._own_step("fit") is not None:
+            return self._run_own_step("fit", x, ys, sws, device)
         strategy = self._active_strategy()
         if strategy is not None:  # this rank's rows; gradients are averaged over ranks below
             x, ys, sws, local_count, global_count = dp.local_rows(strategy, x, ys, sws,
@@ -330,6 +364,8 @@ class Trainer:
         return strategy if strategy is not None and strategy.size > 1 else None
 
     def _test_batch(self, x, ys, sws, device=None):
+        if self._own_step("evaluate") is not None:
+            return self._run_own_step("evaluate", x, ys, sws, device)
         xs = data.to_tensors(x, device)
         yts = [data.to_tensors(y, device) for y in ys]
         swts = [data.to_tensors(w, device) for w in sws]
@@ -338,6 +374,31 @@ class Trainer:
             preds = self._flat_outputs(outputs)
             total, parts = self._step_loss(xs, yts, outputs, swts, training=False)
             self._update_metrics(total, parts, yts, preds, swts, _batch_size(x))
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the ``.grad`` of every weight before a ``loss.backward()`` in an own train_step
+        (as Keras 3's torch models, which are torch modules)."""
+        for weight in self.weights:
+            weight.zero_grad()
+
+    def _own_step(self, where):
+        """The model's own ``train_step`` (fit) or ``test_step`` (evaluate) that Keras 3 calls with
+        each batch instead of the built-in step (this class defines neither), or None."""
+        return getattr(self, "test_step" if where in ("evaluate", "test_on_batch")
+                       else "train_step", None)
+
+    def _run_own_step(self, where, x, y, sw, device):
+        """Call the own step with the batch packed as Keras 3 does: x, (x,), (x, y) or (x, y, sw);
+        the dict it returns is the logs."""
+        batch = (x,) if isinstance(x, (list, tuple)) else x
+        if y is not None or sw is not None:
+            batch = (x, y) if sw is None else (x, y, sw)
+        step = self._own_step(where)
+        logs = step(data.to_tensors(batch, device))
+        if not isinstance(logs, dict):
+            raise TypeError(f"{type(self).__name__}.{step.__name__} must return a dict of logs, "
+                            f"got {type(logs).__name__}")
+        self._step_logs = logs
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """A step's loss: the compiled output losses plus the model's added losses. A subclass
@@ -371,10 +432,27 @@ class Trainer:
             for tracker, part in zip(self._loss_trackers[1:], parts):
                 tracker.update_state(part.detach(), sample_weight=batch_size)
             self.compiled_metrics.update(ys, preds, sws)
+            self._update_added_metrics(batch_size)
+
+    def _update_added_metrics(self, batch_size):
+        """Track the values layers logged with ``add_metric`` in this step's call."""
+        if not getattr(self, "_add_metric_used", False):
+            return
+        trackers = self.__dict__.setdefault("_added_trackers", {})
+        for layer in self._layers_within():
+            for name, value, metric in layer.__dict__.get("_call_metrics", ()):
+                if metric is not None:  # a stateful metric: it keeps its own running result
+                    trackers[name] = metric
+                else:
+                    trackers.setdefault(name, metrics_module.Mean(name=name)).update_state(
+                        value.detach(), sample_weight=batch_size)
 
     def _metric_tensors(self):
+        if getattr(self, "_step_logs", None) is not None:
+            return dict(self._step_logs)
         values = {t.name: t.result() for t in self._loss_trackers}
         values.update(self.compiled_metrics.results())
+        values.update({n: t.result() for n, t in self.__dict__.get("_added_trackers", {}).items()})
         return values
 
     def _logs(self, prefix=""):
@@ -385,6 +463,8 @@ class Trainer:
         return logs
 
     def _log_names(self):
+        if not self._outputs_configured and self._own_step("fit") is not None:
+            return []  # known once the model's own step has returned its logs
         names = self._names()
         return sorted(names) if config.default("training.log_order") == "sorted" else names
 
@@ -491,7 +571,7 @@ class Trainer:
                 isinstance(val, data.ArrayBatches):
             print("Train on %d samples, validate on %d samples" % (train.num_samples, val.num_samples))
         self.stop_training = False
-        weights = self._trainable_params()
+        weights = [] if self._own_step("fit") is not None else self._trainable_params()
         epoch_logs = None
         try:
             self._initial_epoch = None  # a callback may set it (BackupAndRestore resuming)
@@ -531,10 +611,11 @@ class Trainer:
         begin = cbs.has_batch_hook("on_train_batch_begin")
         end = cbs.has_batch_hook("on_train_batch_end")
         step = 0
+        split = _unsplit if self._own_step("fit") is not None else self._split_targets
         if first is not None:
-            batches = _chain(first, batches, self._split_targets, class_weight)
+            batches = _chain(first, batches, split, class_weight)
         else:
-            batches = ((x,) + self._split_targets(y, sw, class_weight) for x, y, sw in batches)
+            batches = ((x,) + split(y, sw, class_weight) for x, y, sw in batches)
         for x, ys, sws in batches:
             size = _batch_size(x)
             if begin:
@@ -576,6 +657,8 @@ class Trainer:
                 x, ys, sws = self._prepare_first((x, y, sw), "evaluate")
                 device = self._device()
                 first = False
+            elif self._own_step("evaluate") is not None:
+                ys, sws = y, sw
             else:
                 ys, sws = self._split_targets(y, sw)
             if cbs is not None and cbs.has_batch_hook("on_test_batch_begin"):
@@ -748,6 +831,11 @@ def _batch_size(x):
     return int(leaf.shape[0])
 
 
+def _unsplit(y, sample_weight, class_weight=None):
+    """Targets and weights as given (a model's own train_step unpacks them)."""
+    return y, sample_weight
+
+
 def _chain(first, rest, split, class_weight):
     yield first
     for x, y, sw in rest:
@@ -770,19 +858,13 @@ def _progbar_target(source):
 
 
 def _leaves(out):
-    if isinstance(out, dict):
-        return list(out.values())
-    if isinstance(out, (list, tuple)):
-        return list(out)
-    return [out]
+    return flatten_data(out)
 
 
 def _pack_outputs(structure, arrays):
-    if isinstance(structure, dict):
-        return dict(zip(structure, arrays))
-    if isinstance(structure, (list, tuple)):
-        return list(arrays)
-    return arrays[0]
+    """``arrays`` nested like the model's outputs (a list at the top, inner tuples kept)."""
+    packed = pack_like(structure, arrays)
+    return list(packed) if isinstance(packed, tuple) else packed
 
 
 def _map_spec(spec, fn):

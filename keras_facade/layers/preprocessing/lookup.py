@@ -18,6 +18,7 @@ import numpy as np
 import autograd_core as ag
 
 from ..base import Layer
+from ..node import DUMMY_STRING
 from . import sampling
 from .hashing import fingerprint64
 from .numerical import adapt_batches, encode_categories, encoded_shape
@@ -166,12 +167,14 @@ class _IndexLookup(Layer):
         keys = [self._key(v) for v in values.ravel()]
         mask_value = 0 if self.output_mode == "int" else -1
         if self.num_oov_indices == 0:
-            missing = [k for k in keys if k not in self._index and k != self.mask_token]
+            missing = [k for k in keys if k not in self._index and k != self.mask_token
+                       and k != DUMMY_STRING]
             if missing:
                 raise ValueError(f"{type(self).__name__}: with num_oov_indices=0 every input "
                                  f"must be in the vocabulary, found {missing[:10]}")
         out = [mask_value if self.mask_token is not None and k == self.mask_token else
-               self._index[k] if k in self._index else self._oov_index(k) for k in keys]
+               self._index[k] if k in self._index else
+               self._token_start() if k == DUMMY_STRING else self._oov_index(k) for k in keys]
         return np.asarray(out, dtype=np.int64).reshape(values.shape)
 
     def _invert(self, values):
