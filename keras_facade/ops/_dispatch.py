@@ -13,7 +13,6 @@ import inspect
 
 import numpy as np
 
-from ..layers import nest
 from ..layers.base import Layer, to_snake_case, unique_name
 from ..layers.input_layer import KerasTensor
 from ..layers.node import infer_output_specs
@@ -152,7 +151,7 @@ class OpLayer(Layer):
         """Keras 3's record of this operation: ``module``, ``class_name``, ``config`` (the keyword
         arguments without tensors) and one inbound node (``tensor_ref`` maps a tensor position to
         its ``__keras_tensor__`` reference)."""
-        config = self.get_config()
+        self.get_config()  # raises if the call cannot be stored
         statics = {k: v for k, v in self.arguments["kwargs"].items() if not _has_tensor(v)}
         node_kwargs = {k: v for k, v in self.arguments["kwargs"].items() if k not in statics}
         class_name = self.class_name
@@ -254,11 +253,14 @@ def from_keras3_arguments(value):
     return _decode(_from_keras3(value), [])
 
 
-def _symbolic(args, kwargs):
-    for x in nest.flatten((args, kwargs)):
-        if isinstance(x, KerasTensor):
-            return True
-    return False
+def _symbolic(value):
+    """Whether a KerasTensor is anywhere in ``value`` (without building a flat list: this runs
+    on every eager call of an op)."""
+    if isinstance(value, (list, tuple)):
+        return any(map(_symbolic, value))
+    if isinstance(value, dict):
+        return any(map(_symbolic, value.values()))
+    return isinstance(value, KerasTensor)
 
 
 def keras_op(fn, name=None):
@@ -266,7 +268,7 @@ def keras_op(fn, name=None):
     public name where it differs from ``fn.__name__`` (an alias such as ``absolute``)."""
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        if _symbolic(args, kwargs):
+        if _symbolic(args) or (kwargs and _symbolic(kwargs)):
             return OpLayer(fn, function_name=op.__name__)(*args, **kwargs)
         return fn(*args, **kwargs)
     if name:

@@ -16,6 +16,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from ._dispatch import keras_op
+from .core import to_tensor as _to_tensor
 
 _SCALARS = (bool, int, float)
 _SMALL_INTS = ("bool", "int8", "int16", "uint8", "uint16")
@@ -28,22 +29,17 @@ def _fail(name, message, error=ValueError):
 
 
 def _tensor(x, name="convert_to_tensor"):
-    """``x`` as a tensor with Keras' defaults: Python ints (and int lists) int32, floats float32."""
+    """``x`` as a tensor with Keras' defaults (``core.to_tensor``: Python ints and int lists
+    int32, floats float32); errors name ``keras.ops.<name>``."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        return ag.tensor(np.asarray(x))
     if x is None or isinstance(x, (str, bytes, dict, set)):
         _fail(name, f"expected a tensor, an array or a number, got {type(x).__name__}", TypeError)
-    arr = np.asarray(x)
-    if arr.dtype == np.int64:
-        arr = arr.astype(np.int32)
-    elif arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
-    elif arr.dtype.kind not in "biuf":
-        _fail(name, f"cannot convert {type(x).__name__} of dtype {arr.dtype} to a tensor",
-              TypeError)
-    return ag.tensor(arr)
+    try:
+        return _to_tensor(x)
+    except TypeError:
+        _fail(name, f"cannot convert {type(x).__name__} of dtype {np.asarray(x).dtype} to a "
+              f"tensor", TypeError)
 
 
 def _operand(x, name):

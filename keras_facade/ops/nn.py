@@ -10,6 +10,7 @@ import autograd_core as ag
 
 from .. import backend
 from ._dispatch import keras_op
+from .core import to_tensor
 
 __all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
            "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
@@ -45,14 +46,10 @@ def public(fn):
 
 
 def tensor(x, dtype=None):
-    """An argument as a tensor the way Keras converts it: Python ints (and lists of them) become
-    int32, Python floats float32; arrays and tensors keep their dtype."""
-    if isinstance(x, ag.Tensor):
-        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
-    array = np.asarray(x)
-    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
-        dtype = {"i": np.int32, "f": np.float32}.get(array.dtype.kind)
-    return ag.tensor(array if dtype is None else array.astype(dtype))
+    """An argument as a tensor the way Keras converts it (``core.to_tensor``)."""
+    if isinstance(x, ag.Tensor) and (dtype is None or x.dtype == dtype):
+        return x
+    return to_tensor(x, dtype)
 
 
 def constant(array, like):
