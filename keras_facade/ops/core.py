@@ -3,7 +3,6 @@ loops over engine ops, so they stay differentiable) and custom gradients."""
 import builtins
 import functools
 import inspect
-import re
 
 import numpy as np
 
@@ -55,19 +54,26 @@ def to_tensor(x, dtype=None, device=None):
     return t if dtype is None else ag.cast(t, standardize_dtype(dtype))
 
 
-def named(fn):
-    """Errors raised inside ``fn`` (by the engine too) name ``keras.ops.<fn>``."""
-    prefix = f"keras.ops.{fn.__name__}: "
+def named(fn, name=None):
+    """Errors raised inside ``fn`` (by the engine too) name ``keras.ops.<name>`` (``name``:
+    e.g. ``linalg.inv``; default the function's name); an engine message that starts with the
+    same op's name loses that start."""
+    name = name or fn.__name__
+    prefix, own = f"keras.ops.{name}: ", f"{name.rsplit('.', 1)[-1]}: "
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ValueError, IndexError, TypeError) as exc:
+        except (ValueError, IndexError, TypeError, NotImplementedError) as exc:
             message = str(exc)
             if message.startswith("keras.ops."):
                 raise
-            raise type(exc)(prefix + re.sub(r"^\w+: ", "", message)) from exc
+            try:
+                named_exc = type(exc)(prefix + message.removeprefix(own))
+            except Exception:  # an exception type with other constructor arguments
+                raise exc from None
+            raise named_exc from exc
     return run
 
 

@@ -1,7 +1,6 @@
 """``keras.ops.linalg``: matrix functions on the last two axes (leading axes batched), computed with
 ``autograd_core.linalg`` so they are differentiable where Keras' are (decompositions need distinct
 eigen/singular values; qr a full-rank tall or square matrix)."""
-import functools
 
 import numpy as np
 
@@ -9,24 +8,15 @@ import autograd_core as ag
 from autograd_core import linalg as L
 
 from ._dispatch import keras_op
+from .core import named
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq", "lu_factor",
            "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd"]
 
 
 def _linalg_op(fn):
-    """``keras_op`` whose errors from the engine name ``keras.ops.linalg.<fn>``."""
-    name = fn.__name__
-
-    def run(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ValueError as exc:
-            msg = str(exc)
-            if msg.startswith(f"{name}:"):
-                raise ValueError(f"keras.ops.linalg.{msg}") from None
-            raise
-    return keras_op(functools.wraps(fn)(run))
+    """``keras_op`` whose errors (from the engine too) name ``keras.ops.linalg.<fn>``."""
+    return keras_op(named(fn, f"linalg.{fn.__name__}"))
 
 
 @_linalg_op

@@ -1,7 +1,6 @@
 """``keras.ops.nn``: activations, convolution and pooling, normalization, losses, attention and
 encodings, computed with ``autograd_core`` (``ag.nn`` for the network pieces). Images are
 channels-last unless ``data_format`` says otherwise; kernels use Keras' layouts."""
-import functools
 import math
 
 import numpy as np
@@ -10,7 +9,7 @@ import autograd_core as ag
 
 from .. import backend
 from ._dispatch import keras_op
-from .core import to_tensor
+from .core import named, to_tensor
 
 __all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
            "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
@@ -29,20 +28,7 @@ __all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_
 def public(fn):
     """A ``keras.ops`` function: symbolic calls become graph nodes, and errors name the op."""
     name = ("image." if fn.__module__.endswith(".image") else "") + fn.__name__
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (ValueError, TypeError, NotImplementedError) as e:
-            if str(e).startswith("keras.ops."):
-                raise
-            try:
-                named = type(e)(f"keras.ops.{name}: {e}")
-            except Exception:  # an exception type with other constructor arguments
-                raise e from None
-            raise named from e
-    return keras_op(run)
+    return keras_op(named(fn, name))
 
 
 def tensor(x, dtype=None):
