@@ -54,6 +54,12 @@ def to_tensor(x, dtype=None, device=None):
     return t if dtype is None else ag.cast(t, standardize_dtype(dtype))
 
 
+def to_real(x):
+    """``x`` as a floating-point tensor (``to_tensor``; integers and bools become float32)."""
+    x = to_tensor(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+
+
 def named(fn, name=None):
     """Errors raised inside ``fn`` (by the engine too) name ``keras.ops.<name>`` (``name``:
     e.g. ``linalg.inv``; default the function's name); an engine message that starts with the

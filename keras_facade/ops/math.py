@@ -10,16 +10,14 @@ import autograd_core as ag
 from autograd_core import linalg as L
 
 from ._dispatch import keras_op
+from .core import to_real
 
 __all__ = ["erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k",
            "irfft", "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min",
            "segment_prod", "segment_sum", "stft", "top_k", "view_as_complex", "view_as_real"]
 
 
-def _float(x):
-    """x as a tensor; integers and bools become float32 (Keras' result for these functions)."""
-    x = ag.as_tensor(x)
-    return x if x.dtype.kind == "f" else x.astype("float32")
+_float = to_real  # integers and bools become float32 (Keras' result for these functions)
 
 
 # -- special functions -----------------------------------------------------------------------------

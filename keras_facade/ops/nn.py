@@ -9,7 +9,7 @@ import autograd_core as ag
 
 from .. import backend
 from ._dispatch import keras_op
-from .core import named, to_tensor
+from .core import named, to_real, to_tensor
 
 __all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization",
            "binary_crossentropy", "categorical_crossentropy", "celu", "conv", "conv_transpose",
@@ -43,10 +43,7 @@ def constant(array, like):
     return ag.tensor(np.ascontiguousarray(array), device=like.device)
 
 
-def real(x):
-    """A floating-point tensor: integers and bools become float32."""
-    x = tensor(x)
-    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+real = to_real  # a floating-point tensor: integers and bools become float32
 
 
 def layout(value):
